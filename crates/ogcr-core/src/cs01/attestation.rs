@@ -251,7 +251,11 @@ impl HmacKey {
 
 impl std::fmt::Debug for HmacKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.is_poc_default() { "HmacKey(poc-default)" } else { "HmacKey(..)" })
+        f.write_str(if self.is_poc_default() {
+            "HmacKey(poc-default)"
+        } else {
+            "HmacKey(..)"
+        })
     }
 }
 
@@ -301,7 +305,9 @@ pub(crate) fn check_common(att: &Attestation) -> Result<()> {
 /// malformed, EIP-712 fields are present, or the signature does not match.
 pub fn verify_hmac(att: &Attestation, key: &HmacKey) -> Result<()> {
     if att.scheme()? != SignatureScheme::HmacSha256 {
-        return Err(Error::MalformedAttestation("not an hmac-sha256 attestation".into()));
+        return Err(Error::MalformedAttestation(
+            "not an hmac-sha256 attestation".into(),
+        ));
     }
     if att.verifier_address.is_some()
         || att.verified_amount_kg.is_some()
@@ -373,9 +379,15 @@ mod tests {
         let key = HmacKey::new("s3cret");
         let att = create_hmac_attestation(input(), &key).unwrap();
         verify_hmac(&att, &key).unwrap();
-        assert!(matches!(verify_hmac(&att, &HmacKey::new("other")), Err(Error::SignatureMismatch)));
+        assert!(matches!(
+            verify_hmac(&att, &HmacKey::new("other")),
+            Err(Error::SignatureMismatch)
+        ));
         let json = serde_json::to_string(&att).unwrap();
-        assert!(!json.contains("signatureScheme"), "hmac attestations keep the reference's fields");
+        assert!(
+            !json.contains("signatureScheme"),
+            "hmac attestations keep the reference's fields"
+        );
         verify_hmac(&Attestation::from_json(&json).unwrap(), &key).unwrap();
     }
 
@@ -385,6 +397,9 @@ mod tests {
         let mut att = create_hmac_attestation(input(), &key).unwrap();
         att.outcome = "Verified".into();
         att.signature = key.sign(&att.signing_payload());
-        assert!(matches!(verify_hmac(&att, &key), Err(Error::InvalidOutcome(_))));
+        assert!(matches!(
+            verify_hmac(&att, &key),
+            Err(Error::InvalidOutcome(_))
+        ));
     }
 }

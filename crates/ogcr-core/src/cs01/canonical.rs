@@ -59,7 +59,11 @@ impl JsString {
             }
             value = value * 10 + u64::from(u - u16::from(b'0'));
         }
-        if value < u64::from(u32::MAX) { u32::try_from(value).ok() } else { None }
+        if value < u64::from(u32::MAX) {
+            u32::try_from(value).ok()
+        } else {
+            None
+        }
     }
 
     /// Lossy conversion for messages (lone surrogates become U+FFFD).
@@ -184,7 +188,9 @@ impl JsObject {
 
     /// Looks a key up.
     pub fn get(&self, key: &str) -> Option<&JsValue> {
-        self.index.get(&JsString::from(key)).map(|&i| &self.entries[i].1)
+        self.index
+            .get(&JsString::from(key))
+            .map(|&i| &self.entries[i].1)
     }
 
     /// Number of properties.
@@ -207,7 +213,10 @@ impl JsObject {
             .filter_map(|(i, (k, _))| k.array_index().map(|n| (n, i)))
             .collect();
         indexed.sort_unstable();
-        let others = self.entries.iter().filter(|(k, _)| k.array_index().is_none());
+        let others = self
+            .entries
+            .iter()
+            .filter(|(k, _)| k.array_index().is_none());
         indexed
             .into_iter()
             .map(|(_, i)| &self.entries[i])
@@ -239,7 +248,11 @@ pub fn sort_keys(value: &JsValue) -> JsValue {
 
 /// Parses JSON text exactly as `JSON.parse` would, keeping strings as UTF-16.
 pub fn parse(text: &str) -> Result<JsValue> {
-    let mut p = Parser { src: text.as_bytes(), text, pos: 0 };
+    let mut p = Parser {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+    };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -261,7 +274,9 @@ pub fn canonical_summary(text: &str) -> Result<String> {
 pub fn canonical_summary_of(value: &JsValue) -> Result<String> {
     match value {
         JsValue::Object(_) => Ok(sort_keys(value).to_json_string()),
-        other => Err(Error::SummaryNotObject { found: other.type_name() }),
+        other => Err(Error::SummaryNotObject {
+            found: other.type_name(),
+        }),
     }
 }
 
@@ -324,7 +339,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, reason: &str) -> Error {
-        Error::InvalidJson { position: self.pos, reason: reason.to_owned() }
+        Error::InvalidJson {
+            position: self.pos,
+            reason: reason.to_owned(),
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -427,10 +445,15 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u16> {
-        let digits = self.src.get(self.pos..self.pos + 4).ok_or_else(|| self.error("truncated \\u escape"))?;
+        let digits = self
+            .src
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.error("truncated \\u escape"))?;
         let mut v: u16 = 0;
         for &d in digits {
-            let nibble = (d as char).to_digit(16).ok_or_else(|| self.error("invalid \\u escape"))?;
+            let nibble = (d as char)
+                .to_digit(16)
+                .ok_or_else(|| self.error("invalid \\u escape"))?;
             v = v * 16 + u16::try_from(nibble).unwrap_or(0);
         }
         self.pos += 4;
@@ -451,7 +474,10 @@ impl Parser<'_> {
             }
             if self.pos > start {
                 // `start` and `pos` sit on ASCII bytes or the end, so both are char boundaries.
-                let run = self.text.get(start..self.pos).ok_or_else(|| self.error("invalid UTF-8"))?;
+                let run = self
+                    .text
+                    .get(start..self.pos)
+                    .ok_or_else(|| self.error("invalid UTF-8"))?;
                 units.extend(run.encode_utf16());
             }
             match self.peek() {
@@ -462,7 +488,9 @@ impl Parser<'_> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let esc = self.peek().ok_or_else(|| self.error("unterminated escape"))?;
+                    let esc = self
+                        .peek()
+                        .ok_or_else(|| self.error("unterminated escape"))?;
                     self.pos += 1;
                     let unit = match esc {
                         b'"' => 0x22,
@@ -523,7 +551,10 @@ impl Parser<'_> {
         }
         let literal = &self.text[start..self.pos];
         // Rust's float parsing is correctly rounded and saturates to ±inf, like JavaScript.
-        literal.parse::<f64>().map(JsValue::Number).map_err(|_| self.error("invalid number"))
+        literal
+            .parse::<f64>()
+            .map(JsValue::Number)
+            .map_err(|_| self.error("invalid number"))
     }
 }
 
@@ -537,13 +568,19 @@ mod tests {
 
     #[test]
     fn sorts_keys_recursively_but_not_inside_arrays() {
-        assert_eq!(canon(r#"{"b":2,"a":{"d":1,"c":[{"z":1,"y":2}]}}"#), r#"{"a":{"c":[{"z":1,"y":2}],"d":1},"b":2}"#);
+        assert_eq!(
+            canon(r#"{"b":2,"a":{"d":1,"c":[{"z":1,"y":2}]}}"#),
+            r#"{"a":{"c":[{"z":1,"y":2}],"d":1},"b":2}"#
+        );
     }
 
     #[test]
     fn array_index_keys() {
         assert_eq!(JsString::from("0").array_index(), Some(0));
-        assert_eq!(JsString::from("4294967294").array_index(), Some(4_294_967_294));
+        assert_eq!(
+            JsString::from("4294967294").array_index(),
+            Some(4_294_967_294)
+        );
         assert_eq!(JsString::from("4294967295").array_index(), None);
         assert_eq!(JsString::from("01").array_index(), None);
         assert_eq!(JsString::from("-1").array_index(), None);
@@ -563,7 +600,9 @@ mod tests {
             ("5e-324", "5e-324"),
             ("1e400", "null"),
         ] {
-            let JsValue::Number(n) = parse(input).unwrap() else { panic!("not a number") };
+            let JsValue::Number(n) = parse(input).unwrap() else {
+                panic!("not a number")
+            };
             let mut out = String::new();
             write_number(n, &mut out);
             assert_eq!(out, expected, "{input}");
@@ -577,9 +616,31 @@ mod tests {
 
     #[test]
     fn rejects_non_objects_and_bad_json() {
-        assert!(matches!(canonical_summary("[1]"), Err(Error::SummaryNotObject { found: "array" })));
-        assert!(matches!(canonical_summary("\"x\""), Err(Error::SummaryNotObject { found: "string" })));
-        for bad in ["", "{", "{\"a\":}", "{\"a\":1,}", "[1,]", "01", "1.", "-", "+1", "{\"a\" 1}", "\"\\x\"", "\"\u{1}\"", "nul", "{} x", "\"\\u12\""] {
+        assert!(matches!(
+            canonical_summary("[1]"),
+            Err(Error::SummaryNotObject { found: "array" })
+        ));
+        assert!(matches!(
+            canonical_summary("\"x\""),
+            Err(Error::SummaryNotObject { found: "string" })
+        ));
+        for bad in [
+            "",
+            "{",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "[1,]",
+            "01",
+            "1.",
+            "-",
+            "+1",
+            "{\"a\" 1}",
+            "\"\\x\"",
+            "\"\u{1}\"",
+            "nul",
+            "{} x",
+            "\"\\u12\"",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} must be rejected");
         }
     }
@@ -594,6 +655,9 @@ mod tests {
 
     #[test]
     fn quote_matches_json_stringify() {
-        assert_eq!(quote_str("a\"b\\c\u{1}\u{7f}\u{2028}é"), "\"a\\\"b\\\\c\\u0001\u{7f}\u{2028}é\"");
+        assert_eq!(
+            quote_str("a\"b\\c\u{1}\u{7f}\u{2028}é"),
+            "\"a\\\"b\\\\c\\u0001\u{7f}\u{2028}é\""
+        );
     }
 }

@@ -81,7 +81,9 @@ pub fn iso_millis(t: DateTime<Utc>) -> String {
 }
 
 pub(crate) fn is_lower_hex(s: &str, len: usize) -> bool {
-    s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -106,7 +108,9 @@ mod tests {
         c.check_well_formed().unwrap();
         assert!(verify_commitment(&c.commitment_hash, r#"{ "tCO2e" : 1200.0 }"#).unwrap());
         assert!(!verify_commitment(&c.commitment_hash, r#"{"tCO2e":1201}"#).unwrap());
-        assert!(!verify_commitment(&c.commitment_hash.to_uppercase(), r#"{"tCO2e":1200}"#).unwrap());
+        assert!(
+            !verify_commitment(&c.commitment_hash.to_uppercase(), r#"{"tCO2e":1200}"#).unwrap()
+        );
     }
 
     #[test]
