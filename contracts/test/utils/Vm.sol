@@ -40,23 +40,33 @@ interface Vm {
 
     // assertions
     function assertTrue(bool condition) external pure;
-    function assertTrue(bool condition, string calldata error) external pure;
+    function assertTrue(bool condition, string calldata err) external pure;
     function assertFalse(bool condition) external pure;
-    function assertFalse(bool condition, string calldata error) external pure;
+    function assertFalse(bool condition, string calldata err) external pure;
     function assertEq(bool left, bool right) external pure;
     function assertEq(uint256 left, uint256 right) external pure;
-    function assertEq(uint256 left, uint256 right, string calldata error) external pure;
+    function assertEq(uint256 left, uint256 right, string calldata err) external pure;
     function assertEq(address left, address right) external pure;
-    function assertEq(address left, address right, string calldata error) external pure;
+    function assertEq(address left, address right, string calldata err) external pure;
     function assertEq(bytes32 left, bytes32 right) external pure;
-    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
+    function assertEq(bytes32 left, bytes32 right, string calldata err) external pure;
     function assertEq(string calldata left, string calldata right) external pure;
     function assertEq(bytes calldata left, bytes calldata right) external pure;
     function assertNotEq(uint256 left, uint256 right) external pure;
     function assertLe(uint256 left, uint256 right) external pure;
-    function assertLe(uint256 left, uint256 right, string calldata error) external pure;
+    function assertLe(uint256 left, uint256 right, string calldata err) external pure;
     function assertLt(uint256 left, uint256 right) external pure;
-    function assertLt(uint256 left, uint256 right, string calldata error) external pure;
+    function assertLt(uint256 left, uint256 right, string calldata err) external pure;
     function assertGe(uint256 left, uint256 right) external pure;
     function assertGt(uint256 left, uint256 right) external pure;
+
+    // state snapshots (RoleMatrix: every (function, actor) cell starts from the same state)
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
+
+    // more assertions and formatting
+    function assertEq(bool left, bool right, string calldata err) external pure;
+    function assertEq(bytes calldata left, bytes calldata right, string calldata err) external pure;
+    function assertEq(string calldata left, string calldata right, string calldata err) external pure;
+    function toString(address value) external pure returns (string memory stringifiedValue);
 }
