@@ -145,14 +145,14 @@ contract CarbonRemovalUnitTest is OGCRTest {
         _coolSuite();
         vm.prank(operator);
         cru.issue(_issueParams(mrvId, 1));
-        uint256 small = vm.snapshotGasLastCall("scratch", "small");
+        uint256 small = vm.snapshotGasLastCall("cru_issue_equality", "issue_1t");
         // Same storage transitions: another fresh holder and another fresh report.
         ICarbonRemovalUnit.IssueParams memory p = _issueParams(second, 1_000_000);
         p.to = stranger;
         _coolSuite();
         vm.prank(operator);
         cru.issue(p);
-        uint256 large = vm.snapshotGasLastCall("scratch", "large");
+        uint256 large = vm.snapshotGasLastCall("cru_issue_equality", "issue_1000000t");
         vm.assertEq(small, large);
     }
 
