@@ -7,7 +7,16 @@
 
 /// CS-01 commitments, attestations and registry.
 pub mod cs01;
+/// OGCR v0.1.0 documents: PDD, MRV, CRU view.
+pub mod documents;
 /// The crate error type.
 pub mod error;
+/// Methodology registry and schema extensions (§6.1).
+pub mod methodology;
+/// Schema and business-rule validation (§4.4).
+pub mod validation;
 
+pub use documents::{CruView, Document, DocumentKind, Geometry, Mrv, Pdd};
 pub use error::{Error, Result};
+pub use methodology::{Methodology, MethodologyRegistry, MethodologyVersion};
+pub use validation::{Issue, Report, RuleCode, ValidationContext, validate_json, validate_value};
