@@ -3,3 +3,4 @@
 mod cs01_attestation;
 mod cs01_canonical;
 mod cs01_registry;
+mod documents;
