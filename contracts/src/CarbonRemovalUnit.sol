@@ -58,8 +58,13 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
     {
         if (p.amount == 0) revert CRUInvalidAmount(0);
         _checkLabels(p.labels, p.itmoReference);
-        (bytes32 key, uint64 periodStart, uint64 periodEnd, IMRVRegistry.MRVStatus status, uint128 verifiedKg) =
-            _mrv.issuanceInfo(p.mrvId);
+        (
+            bytes32 key,
+            uint64 periodStart,
+            uint64 periodEnd,
+            IMRVRegistry.MRVStatus status,
+            uint128 verifiedKg
+        ) = _mrv.issuanceInfo(p.mrvId);
         if (status != IMRVRegistry.MRVStatus.Verified) revert CRUReportNotVerified(p.mrvId);
 
         uint256 requested = uint256(p.amount) + p.bufferAmount;
@@ -92,7 +97,9 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
     function split(uint256 tokenId, uint64 amount) external whenNotPaused returns (uint256 newTokenId) {
         address owner = _requireHolderOrApproved(tokenId);
         UnitStatus status = _units[tokenId].status;
-        if (status != UnitStatus.Active && status != UnitStatus.Buffer) revert CRUInvalidStatus(tokenId, status);
+        if (status != UnitStatus.Active && status != UnitStatus.Buffer) {
+            revert CRUInvalidStatus(tokenId, status);
+        }
         newTokenId = _split(tokenId, owner, amount);
     }
 
@@ -124,7 +131,9 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
         address owner = _requireOwned(tokenId);
         Unit storage u = _units[tokenId];
         UnitStatus status = u.status;
-        if (status != UnitStatus.Active && status != UnitStatus.Buffer) revert CRUInvalidStatus(tokenId, status);
+        if (status != UnitStatus.Active && status != UnitStatus.Buffer) {
+            revert CRUInvalidStatus(tokenId, status);
+        }
         cancelledTokenId = _partial(tokenId, owner, amount, u.amount);
         _units[cancelledTokenId].status = UnitStatus.Cancelled;
         emit CRUCancelled(cancelledTokenId, msg.sender, amount, reason, uint64(block.timestamp));
@@ -137,7 +146,9 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
     {
         _requireOwned(tokenId);
         Unit storage u = _units[tokenId];
-        if (u.status != UnitStatus.Active && u.status != UnitStatus.Buffer) revert CRUInvalidStatus(tokenId, u.status);
+        if (u.status != UnitStatus.Active && u.status != UnitStatus.Buffer) {
+            revert CRUInvalidStatus(tokenId, u.status);
+        }
         _checkLabels(labels, itmoReference);
         u.labels = labels;
         _itmo[tokenId] = itmoReference;
@@ -213,7 +224,9 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
     /// @dev Retired and cancelled tokens never move (mint of a fresh id has status Active).
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
         UnitStatus status = _units[tokenId].status;
-        if (status == UnitStatus.Retired || status == UnitStatus.Cancelled) revert CRUNonTransferable(tokenId);
+        if (status == UnitStatus.Retired || status == UnitStatus.Cancelled) {
+            revert CRUNonTransferable(tokenId);
+        }
         return super._update(to, tokenId, auth);
     }
 
@@ -226,7 +239,9 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
         retiredTokenId = _partial(tokenId, owner, amount, u.amount);
         Unit storage r = _units[retiredTokenId];
         r.status = UnitStatus.Retired;
-        emit CRURetired(retiredTokenId, owner, msg.sender, r.serialStart, amount, info, uint64(block.timestamp));
+        emit CRURetired(
+            retiredTokenId, owner, msg.sender, r.serialStart, amount, info, uint64(block.timestamp)
+        );
     }
 
     /// @dev The token to act on for `amount` of `tokenId`: itself when whole, else a split-off part.

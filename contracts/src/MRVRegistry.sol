@@ -73,14 +73,20 @@ contract MRVRegistry is IMRVRegistry, AuthorityGated, EIP712 {
         onlyActiveRole(OGCRRoles.DEVELOPER)
         returns (uint64 mrvId)
     {
-        if (s.mrvHash == bytes32(0) || s.datasetCommitment == bytes32(0)) revert MRVRegistryZeroHash();
+        if (s.mrvHash == bytes32(0) || s.datasetCommitment == bytes32(0)) {
+            revert MRVRegistryZeroHash();
+        }
         if (s.periodStart >= s.periodEnd) revert MRVRegistryInvalidPeriod(s.periodStart, s.periodEnd);
-        if (s.periodEnd > block.timestamp) revert MRVRegistryPeriodNotEnded(s.periodEnd, uint64(block.timestamp));
+        if (s.periodEnd > block.timestamp) {
+            revert MRVRegistryPeriodNotEnded(s.periodEnd, uint64(block.timestamp));
+        }
 
         bytes32 key = keccak256(bytes(s.projectId));
         (IProjectRegistry.ProjectStatus pStatus, address developer, uint64 cStart, uint64 cEnd) =
             _projects.creditingInfo(key);
-        if (pStatus != IProjectRegistry.ProjectStatus.Validated) revert MRVRegistryProjectNotValidated(s.projectId);
+        if (pStatus != IProjectRegistry.ProjectStatus.Validated) {
+            revert MRVRegistryProjectNotValidated(s.projectId);
+        }
         if (developer != msg.sender) revert MRVRegistryNotProjectDeveloper(s.projectId, msg.sender);
         if (s.periodStart < cStart || s.periodEnd > cEnd) {
             revert MRVRegistryOutsideCreditingPeriod(s.periodStart, s.periodEnd, cStart, cEnd);
@@ -145,7 +151,9 @@ contract MRVRegistry is IMRVRegistry, AuthorityGated, EIP712 {
         if (_usedDigests[digest]) revert MRVRegistryAttestationReused(digest);
 
         bytes32 outcome = keccak256(bytes(attestation.outcome));
-        if (outcome != _VERIFIED && outcome != _REJECTED) revert MRVRegistryInvalidOutcome(attestation.outcome);
+        if (outcome != _VERIFIED && outcome != _REJECTED) {
+            revert MRVRegistryInvalidOutcome(attestation.outcome);
+        }
 
         Report storage r = _reports[mrvId];
         if (r.status == MRVStatus.None) revert MRVRegistryUnknownReport(mrvId);
@@ -207,7 +215,13 @@ contract MRVRegistry is IMRVRegistry, AuthorityGated, EIP712 {
     function issuanceInfo(uint64 mrvId)
         external
         view
-        returns (bytes32 projectKey, uint64 periodStart, uint64 periodEnd, MRVStatus status, uint128 verifiedAmountKg)
+        returns (
+            bytes32 projectKey,
+            uint64 periodStart,
+            uint64 periodEnd,
+            MRVStatus status,
+            uint128 verifiedAmountKg
+        )
     {
         Report storage r = _reports[mrvId];
         return (r.projectKey, r.periodStart, r.periodEnd, r.status, r.verifiedAmountKg);

@@ -3,8 +3,9 @@ pragma solidity ^0.8.28;
 
 import {IOGCRAccessControl} from "./interfaces/IOGCRAccessControl.sol";
 import {OGCRRoles} from "./libraries/OGCRRoles.sol";
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {
+    AccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 /// @title OGCRAccessControl

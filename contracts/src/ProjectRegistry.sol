@@ -47,7 +47,9 @@ contract ProjectRegistry is IProjectRegistry, AuthorityGated {
         if (p.status != ProjectStatus.None) revert ProjectRegistryProjectExists(projectId);
 
         bool hasExternal = bytes(externalRegistry).length != 0;
-        if (hasExternal != (bytes(externalProjectId).length != 0)) revert ProjectRegistryIncompleteExternalRef();
+        if (hasExternal != (bytes(externalProjectId).length != 0)) {
+            revert ProjectRegistryIncompleteExternalRef();
+        }
         if (hasExternal) {
             bytes32 refKey = externalRefKey(externalRegistry, externalProjectId);
             bytes32 holder = _externalRefs[refKey];
@@ -228,7 +230,9 @@ contract ProjectRegistry is IProjectRegistry, AuthorityGated {
         ProjectStatus expected,
         ProjectStatus to
     ) private {
-        if (p.status != expected) revert ProjectRegistryInvalidTransition(projectId, p.status, to);
+        if (p.status != expected) {
+            revert ProjectRegistryInvalidTransition(projectId, p.status, to);
+        }
         p.status = to;
         emit ProjectStatusChanged(key, msg.sender, expected, to, uint64(block.timestamp));
     }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AuthorityGated} from "../src/utils/AuthorityGated.sol";
 import {ICarbonRemovalUnit} from "../src/interfaces/ICarbonRemovalUnit.sol";
 import {IMRVRegistry} from "../src/interfaces/IMRVRegistry.sol";
 import {CivilDate} from "../src/libraries/CivilDate.sol";
+import {AuthorityGated} from "../src/utils/AuthorityGated.sol";
 import {OGCRTest} from "./utils/OGCRTest.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
@@ -25,10 +25,17 @@ contract CarbonRemovalUnitTest is OGCRTest {
 
     function test_issue_mintsOneSerialBlock() public {
         ICarbonRemovalUnit.Unit memory expected = ICarbonRemovalUnit.Unit({
-            serialStart: 1, amount: 1000, mrvId: mrvId, vintage: 2024, status: ICarbonRemovalUnit.UnitStatus.Active, labels: 0
+            serialStart: 1,
+            amount: 1000,
+            mrvId: mrvId,
+            vintage: 2024,
+            status: ICarbonRemovalUnit.UnitStatus.Active,
+            labels: 0
         });
         vm.expectEmit(address(cru));
-        emit ICarbonRemovalUnit.CRUMinted(1, mrvId, keccak256(bytes(PID)), holder, expected, Y2024, H2_2024, "");
+        emit ICarbonRemovalUnit.CRUMinted(
+            1, mrvId, keccak256(bytes(PID)), holder, expected, Y2024, H2_2024, ""
+        );
         uint256 id = _issue(mrvId, 1000);
         vm.assertEq(id, 1);
         vm.assertEq(cru.ownerOf(id), holder);
@@ -81,7 +88,9 @@ contract CarbonRemovalUnitTest is OGCRTest {
 
     function test_issue_revertsAboveVerifiedInOneCall() public {
         vm.prank(operator);
-        vm.expectRevert(abi.encodeWithSelector(ICarbonRemovalUnit.CRUExceedsVerified.selector, mrvId, 1251, 1250));
+        vm.expectRevert(
+            abi.encodeWithSelector(ICarbonRemovalUnit.CRUExceedsVerified.selector, mrvId, 1251, 1250)
+        );
         cru.issue(_issueParams(mrvId, 1251));
     }
 
@@ -229,7 +238,9 @@ contract CarbonRemovalUnitTest is OGCRTest {
         cru.split(id, 100);
         vm.stopPrank();
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(ICarbonRemovalUnit.CRUNotOwnerOrApproved.selector, id, stranger));
+        vm.expectRevert(
+            abi.encodeWithSelector(ICarbonRemovalUnit.CRUNotOwnerOrApproved.selector, id, stranger)
+        );
         cru.split(id, 1);
         vm.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721NonexistentToken.selector, 99));
         cru.split(99, 1);
@@ -303,7 +314,9 @@ contract CarbonRemovalUnitTest is OGCRTest {
         vm.stopPrank();
         uint256 other = _issue(mrvId, 10);
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(ICarbonRemovalUnit.CRUNotOwnerOrApproved.selector, other, stranger));
+        vm.expectRevert(
+            abi.encodeWithSelector(ICarbonRemovalUnit.CRUNotOwnerOrApproved.selector, other, stranger)
+        );
         cru.retire(other, 10, info);
     }
 
@@ -363,7 +376,9 @@ contract CarbonRemovalUnitTest is OGCRTest {
         vm.prank(operator);
         vm.expectRevert(
             abi.encodeWithSelector(
-                ICarbonRemovalUnit.CRUInvalidStatus.selector, cancelled, ICarbonRemovalUnit.UnitStatus.Cancelled
+                ICarbonRemovalUnit.CRUInvalidStatus.selector,
+                cancelled,
+                ICarbonRemovalUnit.UnitStatus.Cancelled
             )
         );
         cru.cancel(cancelled, 4, "again");
@@ -402,7 +417,9 @@ contract CarbonRemovalUnitTest is OGCRTest {
             '"serial_start":1,"serial_end":250,"status":"active","labels":["CORSIA eligible","Article 6 authorized"],',
             '"itmo_reference":"BR-ITMO-1"}'
         );
-        vm.assertEq(cru.tokenURI(id), string.concat("data:application/json;base64,", Base64.encode(bytes(json))));
+        vm.assertEq(
+            cru.tokenURI(id), string.concat("data:application/json;base64,", Base64.encode(bytes(json)))
+        );
     }
 
     function test_tokenURI_revertsForUnknownToken() public {

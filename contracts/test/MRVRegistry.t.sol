@@ -18,7 +18,10 @@ contract OwnerWallet is IERC1271 {
 
     function isValidSignature(bytes32 digest, bytes calldata signature) external view returns (bytes4) {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-        return err == ECDSA.RecoverError.NoError && signer == owner ? IERC1271.isValidSignature.selector : bytes4(0);
+        return
+            err == ECDSA.RecoverError.NoError && signer == owner
+                ? IERC1271.isValidSignature.selector
+                : bytes4(0);
     }
 }
 
@@ -68,10 +71,14 @@ contract MRVRegistryTest is OGCRTest {
 
     function test_submitReport_revertsOnEmptyOrInvertedPeriod() public {
         vm.prank(developer);
-        vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidPeriod.selector, H2_2024, H2_2024));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidPeriod.selector, H2_2024, H2_2024)
+        );
         mrv.submitReport(_submission(PID, H2_2024, H2_2024), 0);
         vm.prank(developer);
-        vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidPeriod.selector, H2_2024, Y2024));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidPeriod.selector, H2_2024, Y2024)
+        );
         mrv.submitReport(_submission(PID, H2_2024, Y2024), 0);
     }
 
@@ -84,7 +91,9 @@ contract MRVRegistryTest is OGCRTest {
     function test_submitReport_revertsForUnvalidatedProject() public {
         _register("OGCR-DRAFT");
         vm.prank(developer);
-        vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryProjectNotValidated.selector, "OGCR-DRAFT"));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMRVRegistry.MRVRegistryProjectNotValidated.selector, "OGCR-DRAFT")
+        );
         mrv.submitReport(_submission("OGCR-DRAFT", Y2024, H2_2024), 0);
         vm.prank(developer);
         vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryProjectNotValidated.selector, "NOPE"));
@@ -97,7 +106,9 @@ contract MRVRegistryTest is OGCRTest {
         vm.prank(admin);
         acl.grantRole(role, other);
         vm.prank(other);
-        vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryNotProjectDeveloper.selector, PID, other));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMRVRegistry.MRVRegistryNotProjectDeveloper.selector, PID, other)
+        );
         mrv.submitReport(_submission(PID, Y2024, H2_2024), 0);
     }
 
@@ -117,7 +128,9 @@ contract MRVRegistryTest is OGCRTest {
         s.datasetCommitment = mrv.getReport(first).datasetCommitment;
         vm.prank(developer);
         vm.expectRevert(
-            abi.encodeWithSelector(IMRVRegistry.MRVRegistryCommitmentInUse.selector, s.datasetCommitment, first)
+            abi.encodeWithSelector(
+                IMRVRegistry.MRVRegistryCommitmentInUse.selector, s.datasetCommitment, first
+            )
         );
         mrv.submitReport(s, first);
     }
@@ -192,7 +205,9 @@ contract MRVRegistryTest is OGCRTest {
         IMRVRegistry.ReportSubmission memory dup = _submission(PID, H2_2024, Y2025);
         dup.datasetCommitment = keccak256("fresh dataset");
         vm.prank(developer);
-        vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryPeriodOverlap.selector, H2_2024, Y2025, b));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMRVRegistry.MRVRegistryPeriodOverlap.selector, H2_2024, Y2025, b)
+        );
         mrv.submitReport(dup, again);
     }
 
@@ -222,7 +237,9 @@ contract MRVRegistryTest is OGCRTest {
     function test_verifyReport_verifiesAndEmits() public {
         uint64 id = _submit(PID, Y2024, H2_2024);
         vm.expectEmit(address(mrv));
-        emit IMRVRegistry.MRVVerified(id, verifier, 1_250_500, keccak256(bytes(PID)), VREPORT, bytes32(0), NOW);
+        emit IMRVRegistry.MRVVerified(
+            id, verifier, 1_250_500, keccak256(bytes(PID)), VREPORT, bytes32(0), NOW
+        );
         vm.prank(verifier);
         mrv.verifyReport(id, true, 1_250_500, VREPORT);
         IMRVRegistry.ReportView memory r = mrv.getReport(id);
@@ -262,7 +279,9 @@ contract MRVRegistryTest is OGCRTest {
         _verify(id, 1000);
         vm.prank(verifier);
         vm.expectRevert(
-            abi.encodeWithSelector(IMRVRegistry.MRVRegistryNotPending.selector, id, IMRVRegistry.MRVStatus.Verified)
+            abi.encodeWithSelector(
+                IMRVRegistry.MRVRegistryNotPending.selector, id, IMRVRegistry.MRVStatus.Verified
+            )
         );
         mrv.verifyReport(id, true, 1000, VREPORT);
         vm.prank(verifier);
@@ -338,7 +357,9 @@ contract MRVRegistryTest is OGCRTest {
         // The period is free again; a new report with the same commitment cannot reuse the attestation.
         _submit(PID, Y2024, H2_2024);
         vm.expectRevert(
-            abi.encodeWithSelector(IMRVRegistry.MRVRegistryAttestationReused.selector, mrv.attestationDigest(a))
+            abi.encodeWithSelector(
+                IMRVRegistry.MRVRegistryAttestationReused.selector, mrv.attestationDigest(a)
+            )
         );
         mrv.verifyWithAttestation(2, a, verifier, sig);
     }
@@ -399,7 +420,9 @@ contract MRVRegistryTest is OGCRTest {
             if (field == 3) a.attestedAt = "2025-03-01T12:00:00Z";
             if (field == 4) a.verifiedAmountKg = 1001;
             if (field == 5) a.verificationReportHash = bytes32(uint256(0xbeee));
-            vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidSignature.selector, verifier));
+            vm.expectRevert(
+                abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidSignature.selector, verifier)
+            );
             mrv.verifyWithAttestation(id, a, verifier, sig);
         }
         mrv.verifyWithAttestation(id, good, verifier, sig);
@@ -420,7 +443,9 @@ contract MRVRegistryTest is OGCRTest {
         uint64 id2 = _submit(PID, H2_2024, Y2025);
         IMRVRegistry.MRVAttestation memory b = _attestation(id2, "verified", 5000);
         bytes memory badSig = _sign(VERIFIER_KEY, b);
-        vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidSignature.selector, address(wallet)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidSignature.selector, address(wallet))
+        );
         mrv.verifyWithAttestation(id2, b, address(wallet), badSig);
     }
 

@@ -89,7 +89,11 @@ interface ICarbonRemovalUnit is IERC721 {
     /// @param newSerialStart First serial of the new block.
     /// @param amount Tonnes moved to the new token.
     event CRUSplit(
-        uint256 indexed tokenId, uint256 indexed newTokenId, address indexed owner, uint64 newSerialStart, uint64 amount
+        uint256 indexed tokenId,
+        uint256 indexed newTokenId,
+        address indexed owner,
+        uint64 newSerialStart,
+        uint64 amount
     );
 
     /// @notice A block was retired; it can never move again.
@@ -125,7 +129,9 @@ interface ICarbonRemovalUnit is IERC721 {
     /// @param operator The registry operator.
     /// @param labels The new label bits.
     /// @param itmoReference The new ITMO reference.
-    event CRULabelsUpdated(uint256 indexed tokenId, address indexed operator, uint8 labels, string itmoReference);
+    event CRULabelsUpdated(
+        uint256 indexed tokenId, address indexed operator, uint8 labels, string itmoReference
+    );
 
     /// @notice No token with this id.
     /// @param tokenId The id.

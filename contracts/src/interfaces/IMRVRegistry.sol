@@ -216,7 +216,8 @@ interface IMRVRegistry {
     /// @param verified True to verify, false to reject.
     /// @param amountKg Verified net removal in kg CO2e (> 0 if verified, 0 if rejected).
     /// @param verificationReportHash SHA-256 of the verification report.
-    function verifyReport(uint64 mrvId, bool verified, uint256 amountKg, bytes32 verificationReportHash) external;
+    function verifyReport(uint64 mrvId, bool verified, uint256 amountKg, bytes32 verificationReportHash)
+        external;
 
     /// @notice Record a verifier's decision from their EIP-712 signature; anyone may relay it.
     /// @param mrvId The report (its dataset commitment and project must match the attestation).
@@ -247,7 +248,13 @@ interface IMRVRegistry {
     function issuanceInfo(uint64 mrvId)
         external
         view
-        returns (bytes32 projectKey, uint64 periodStart, uint64 periodEnd, MRVStatus status, uint128 verifiedAmountKg);
+        returns (
+            bytes32 projectKey,
+            uint64 periodStart,
+            uint64 periodEnd,
+            MRVStatus status,
+            uint128 verifiedAmountKg
+        );
 
     /// @notice The `prevHint` to use for a new period starting at `periodStart` (view; walks the list).
     /// @param projectId The project.

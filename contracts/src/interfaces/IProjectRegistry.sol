@@ -61,7 +61,12 @@ interface IProjectRegistry {
     /// @param pddUri Where the new PDD can be fetched.
     /// @param timestamp Block timestamp.
     event PDDRevised(
-        bytes32 indexed projectKey, address indexed actor, uint32 version, bytes32 pddHash, string pddUri, uint64 timestamp
+        bytes32 indexed projectKey,
+        address indexed actor,
+        uint32 version,
+        bytes32 pddHash,
+        string pddUri,
+        uint64 timestamp
     );
 
     /// @notice A lifecycle transition. Emitted for every status change, including registration.
@@ -71,7 +76,11 @@ interface IProjectRegistry {
     /// @param to The new status.
     /// @param timestamp Block timestamp.
     event ProjectStatusChanged(
-        bytes32 indexed projectKey, address indexed actor, ProjectStatus from, ProjectStatus to, uint64 timestamp
+        bytes32 indexed projectKey,
+        address indexed actor,
+        ProjectStatus from,
+        ProjectStatus to,
+        uint64 timestamp
     );
 
     /// @notice A validator validated the project and fixed its crediting period.
@@ -99,7 +108,11 @@ interface IProjectRegistry {
     /// @param justification Why the project was rejected.
     /// @param timestamp Block timestamp.
     event ProjectRejected(
-        bytes32 indexed projectKey, address indexed validator, bytes32 reportHash, string justification, uint64 timestamp
+        bytes32 indexed projectKey,
+        address indexed validator,
+        bytes32 reportHash,
+        string justification,
+        uint64 timestamp
     );
 
     /// @notice The project was archived.
@@ -193,7 +206,8 @@ interface IProjectRegistry {
     /// @param projectId The project.
     /// @param reportHash SHA-256 of the validation report.
     /// @param justification Why it is rejected.
-    function rejectProject(string calldata projectId, bytes32 reportHash, string calldata justification) external;
+    function rejectProject(string calldata projectId, bytes32 reportHash, string calldata justification)
+        external;
 
     /// @notice Archive a Validated project. Its developer or a REGISTRY_OPERATOR.
     /// @param projectId The project.

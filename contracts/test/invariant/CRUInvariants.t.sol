@@ -23,7 +23,12 @@ contract CRUHandler {
     mapping(uint64 mrvId => uint256) public ghostIssued;
     uint256 public ghostCalls;
 
-    constructor(CarbonRemovalUnit cru_, address operator_, uint64[] memory reports_, address[] memory actors_) {
+    constructor(
+        CarbonRemovalUnit cru_,
+        address operator_,
+        uint64[] memory reports_,
+        address[] memory actors_
+    ) {
         _cru = cru_;
         _operator = operator_;
         _reports = reports_;
@@ -34,7 +39,9 @@ contract CRUHandler {
         return frozen.length;
     }
 
-    function issue(uint256 reportSeed, uint256 actorSeed, uint64 amount, uint64 buffer, bool withBuffer) external {
+    function issue(uint256 reportSeed, uint256 actorSeed, uint64 amount, uint64 buffer, bool withBuffer)
+        external
+    {
         uint64 mrvId = _reports[reportSeed % _reports.length];
         amount = uint64(1 + (amount % 3000));
         buffer = withBuffer ? uint64(1 + (buffer % 300)) : 0;
@@ -78,8 +85,9 @@ contract CRUHandler {
         if (!ok) return;
         uint64 held = _cru.unitOf(id).amount;
         address owner = _cru.ownerOf(id);
-        ICarbonRemovalUnit.RetirementInfo memory info =
-            ICarbonRemovalUnit.RetirementInfo({reasonCode: 1, beneficiary: "b", beneficiaryId: "id", detail: ""});
+        ICarbonRemovalUnit.RetirementInfo memory info = ICarbonRemovalUnit.RetirementInfo({
+            reasonCode: 1, beneficiary: "b", beneficiaryId: "id", detail: ""
+        });
         vm.prank(owner);
         try _cru.retire(id, uint64(1 + (amount % held)), info) returns (uint256 retired) {
             _freeze(retired, owner);

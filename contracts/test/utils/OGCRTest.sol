@@ -100,7 +100,11 @@ abstract contract OGCRTest {
         _verify(mrvId, amountKg);
     }
 
-    function _issueParams(uint64 mrvId, uint64 amount) internal view returns (ICarbonRemovalUnit.IssueParams memory) {
+    function _issueParams(uint64 mrvId, uint64 amount)
+        internal
+        view
+        returns (ICarbonRemovalUnit.IssueParams memory)
+    {
         return ICarbonRemovalUnit.IssueParams({
             mrvId: mrvId,
             to: holder,
@@ -119,7 +123,10 @@ abstract contract OGCRTest {
 
     function _retirement() internal pure returns (ICarbonRemovalUnit.RetirementInfo memory) {
         return ICarbonRemovalUnit.RetirementInfo({
-            reasonCode: 1, beneficiary: "Acme Airlines", beneficiaryId: "LEI-5493001KJTIIGC8Y1R12", detail: "FY2025 claim"
+            reasonCode: 1,
+            beneficiary: "Acme Airlines",
+            beneficiaryId: "LEI-5493001KJTIIGC8Y1R12",
+            detail: "FY2025 claim"
         });
     }
 

@@ -36,7 +36,9 @@ interface Vm {
     function getRecordedLogs() external returns (Log[] memory logs);
 
     // gas snapshots (written to snapshots/<group>.json, compared when FORGE_SNAPSHOT_CHECK is set)
-    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256 gasUsed);
+    function snapshotGasLastCall(string calldata group, string calldata name)
+        external
+        returns (uint256 gasUsed);
     function snapshotValue(string calldata group, string calldata name, uint256 value) external;
 
     // assertions
