@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {OGCRAccessControl} from "../src/OGCRAccessControl.sol";
 import {ICarbonRemovalUnit} from "../src/interfaces/ICarbonRemovalUnit.sol";
 import {IMRVRegistry} from "../src/interfaces/IMRVRegistry.sol";
 import {IOGCRAccessControl} from "../src/interfaces/IOGCRAccessControl.sol";
@@ -10,9 +11,9 @@ import {AuthorityGated} from "../src/utils/AuthorityGated.sol";
 import {OGCRTest} from "./utils/OGCRTest.sol";
 import {Vm} from "./utils/Vm.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
-import {OGCRAccessControl} from "../src/OGCRAccessControl.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 /// @notice A minimal k-of-n multisig: owners submit and confirm a call, any owner executes it
@@ -64,7 +65,9 @@ contract MiniMultisig {
     function execute(uint256 id) external onlyOwner returns (bytes memory ret) {
         Call storage c = _calls[id];
         if (c.executed) revert MiniMultisigAlreadyExecuted(id);
-        if (c.confirmations < threshold) revert MiniMultisigNotEnoughConfirmations(id, c.confirmations, threshold);
+        if (c.confirmations < threshold) {
+            revert MiniMultisigNotEnoughConfirmations(id, c.confirmations, threshold);
+        }
         c.executed = true;
         bool ok;
         (ok, ret) = c.target.call(c.data);
@@ -230,7 +233,9 @@ contract OGCRAccessControlTest is OGCRTest {
         vm.assertFalse(acl.hasRole(OGCRRoles.DEVELOPER, developer));
 
         // The revoked developer is locked out of the registry at once.
-        vm.expectRevert(abi.encodeWithSelector(AuthorityGated.OGCRUnauthorized.selector, developer, OGCRRoles.DEVELOPER));
+        vm.expectRevert(
+            abi.encodeWithSelector(AuthorityGated.OGCRUnauthorized.selector, developer, OGCRRoles.DEVELOPER)
+        );
         vm.prank(developer);
         projects.registerProject(PID, bytes32(uint256(1)), "", "", "");
     }
@@ -424,7 +429,9 @@ contract OGCRAccessControlTest is OGCRTest {
 
         vm.warp(NOW + ADMIN_DELAY + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, nominee)
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, nominee
+            )
         );
         vm.prank(nominee);
         acl.acceptDefaultAdminTransfer();
@@ -456,7 +463,9 @@ contract OGCRAccessControlTest is OGCRTest {
 
         vm.warp(NOW + ADMIN_DELAY + 1); // the first schedule has passed, the second has not
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, nominee)
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, nominee
+            )
         );
         vm.prank(nominee);
         acl.acceptDefaultAdminTransfer();
@@ -508,7 +517,8 @@ contract OGCRAccessControlTest is OGCRTest {
         acl.beginDefaultAdminTransfer(address(ms));
         uint48 schedule = uint48(NOW) + ADMIN_DELAY;
 
-        uint256 accept = _propose(ms, abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ()));
+        uint256 accept =
+            _propose(ms, abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ()));
         // The delay binds the multisig exactly as an EOA: the forwarded call reverts with the authority's error.
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -532,14 +542,16 @@ contract OGCRAccessControlTest is OGCRTest {
         acl.grantRole(OGCRRoles.VALIDATOR, stranger);
 
         // The multisig grants and revokes roles; the events name it as sender.
-        uint256 grant = _propose(ms, abi.encodeCall(IAccessControl.grantRole, (OGCRRoles.VALIDATOR, stranger)));
+        uint256 grant =
+            _propose(ms, abi.encodeCall(IAccessControl.grantRole, (OGCRRoles.VALIDATOR, stranger)));
         vm.expectEmit(address(acl));
         emit IAccessControl.RoleGranted(OGCRRoles.VALIDATOR, stranger, address(ms));
         vm.prank(owner1);
         ms.execute(grant);
         vm.assertTrue(acl.hasRole(OGCRRoles.VALIDATOR, stranger));
 
-        uint256 revoke = _propose(ms, abi.encodeCall(IAccessControl.revokeRole, (OGCRRoles.VERIFIER, verifier)));
+        uint256 revoke =
+            _propose(ms, abi.encodeCall(IAccessControl.revokeRole, (OGCRRoles.VERIFIER, verifier)));
         vm.expectEmit(address(acl));
         emit IAccessControl.RoleRevoked(OGCRRoles.VERIFIER, verifier, address(ms));
         vm.prank(owner2);
@@ -553,7 +565,8 @@ contract OGCRAccessControlTest is OGCRTest {
         vm.prank(stranger);
         projects.startReview(OTHER_PID);
         vm.assertEq(
-            uint256(projects.getProject(OTHER_PID).status), uint256(IProjectRegistry.ProjectStatus.UnderReview)
+            uint256(projects.getProject(OTHER_PID).status),
+            uint256(IProjectRegistry.ProjectStatus.UnderReview)
         );
     }
 
@@ -566,8 +579,12 @@ contract OGCRAccessControlTest is OGCRTest {
         vm.warp(NOW + ADMIN_DELAY + 1);
 
         vm.prank(owner1);
-        uint256 id = ms.submit(address(acl), abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ()));
-        vm.expectRevert(abi.encodeWithSelector(MiniMultisig.MiniMultisigNotEnoughConfirmations.selector, id, 1, 2));
+        uint256 id = ms.submit(
+            address(acl), abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ())
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(MiniMultisig.MiniMultisigNotEnoughConfirmations.selector, id, 1, 2)
+        );
         vm.prank(owner1);
         ms.execute(id);
         vm.expectRevert(abi.encodeWithSelector(MiniMultisig.MiniMultisigNotOwner.selector, stranger));
@@ -587,7 +604,8 @@ contract OGCRAccessControlTest is OGCRTest {
         vm.prank(admin);
         acl.beginDefaultAdminTransfer(address(ms));
         vm.warp(NOW + ADMIN_DELAY + 1);
-        uint256 accept = _propose(ms, abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ()));
+        uint256 accept =
+            _propose(ms, abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ()));
         vm.prank(owner1);
         ms.execute(accept);
 
@@ -604,8 +622,9 @@ contract OGCRAccessControlTest is OGCRTest {
         vm.assertFalse(acl.paused());
 
         // And it can begin a handover onwards, which the next administrator accepts.
-        uint256 begin =
-            _propose(ms, abi.encodeCall(IAccessControlDefaultAdminRules.beginDefaultAdminTransfer, (nominee)));
+        uint256 begin = _propose(
+            ms, abi.encodeCall(IAccessControlDefaultAdminRules.beginDefaultAdminTransfer, (nominee))
+        );
         vm.prank(owner1);
         ms.execute(begin);
         (address pending,) = acl.pendingDefaultAdmin();
@@ -652,7 +671,9 @@ contract OGCRAccessControlTest is OGCRTest {
     function test_pause_revokedOperator_reverts() public {
         vm.prank(admin);
         acl.revokeRole(OGCRRoles.REGISTRY_OPERATOR, operator);
-        vm.expectRevert(abi.encodeWithSelector(IOGCRAccessControl.OGCRAccessControlNotPauser.selector, operator));
+        vm.expectRevert(
+            abi.encodeWithSelector(IOGCRAccessControl.OGCRAccessControlNotPauser.selector, operator)
+        );
         vm.prank(operator);
         acl.pause();
     }
@@ -754,7 +775,9 @@ contract OGCRAccessControlTest is OGCRTest {
         _unpause();
         vm.prank(developer);
         projects.submitProject(PID);
-        vm.assertEq(uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Submitted));
+        vm.assertEq(
+            uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Submitted)
+        );
     }
 
     function _submittedProject() internal {
@@ -772,7 +795,9 @@ contract OGCRAccessControlTest is OGCRTest {
         _unpause();
         vm.prank(validator);
         projects.startReview(PID);
-        vm.assertEq(uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.UnderReview));
+        vm.assertEq(
+            uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.UnderReview)
+        );
     }
 
     function test_validateProject_whenPaused_reverts() public {
@@ -784,7 +809,9 @@ contract OGCRAccessControlTest is OGCRTest {
         _unpause();
         vm.prank(validator);
         projects.validateProject(PID, bytes32(uint256(1)), "ok", Y2024, Y2034);
-        vm.assertEq(uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Validated));
+        vm.assertEq(
+            uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Validated)
+        );
     }
 
     function test_rejectProject_whenPaused_reverts() public {
@@ -796,7 +823,9 @@ contract OGCRAccessControlTest is OGCRTest {
         _unpause();
         vm.prank(validator);
         projects.rejectProject(PID, bytes32(uint256(1)), "no");
-        vm.assertEq(uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Rejected));
+        vm.assertEq(
+            uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Rejected)
+        );
     }
 
     function test_archiveProject_whenPaused_reverts() public {
@@ -812,7 +841,9 @@ contract OGCRAccessControlTest is OGCRTest {
         _unpause();
         vm.prank(operator);
         projects.archiveProject(PID, "x");
-        vm.assertEq(uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Archived));
+        vm.assertEq(
+            uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Archived)
+        );
     }
 
     // ---------------------------------------------------------------- pause reach: MRVRegistry
@@ -997,7 +1028,9 @@ contract OGCRAccessControlTest is OGCRTest {
     function test_views_whenPaused_stillWork() public {
         uint256 id = _issuedToken();
         _pause();
-        vm.assertEq(uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Validated));
+        vm.assertEq(
+            uint256(projects.getProject(PID).status), uint256(IProjectRegistry.ProjectStatus.Validated)
+        );
         vm.assertEq(uint256(mrv.getReport(1).status), uint256(IMRVRegistry.MRVStatus.Verified));
         vm.assertEq(cru.unitOf(id).amount, 1000);
         vm.assertTrue(bytes(cru.tokenURI(id)).length > 0);
