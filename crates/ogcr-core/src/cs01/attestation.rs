@@ -9,6 +9,12 @@
 //! without invalidating the signature, so consumers must not rely on them as attested
 //! statements. (This is the reference implementation's behaviour, kept for
 //! interoperability.)
+//!
+//! Attestation strings are Rust `String`s: an attestation whose JSON holds a lone
+//! surrogate escape (`"\ud800"`) is rejected as malformed rather than verified against
+//! a different payload. Dataset *summaries* keep lone surrogates exactly (see
+//! [`crate::cs01::canonical`]). An explicit `"reportingPeriod": null` is read as absent; the
+//! reference never produces it.
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};

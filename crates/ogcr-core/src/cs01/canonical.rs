@@ -5,7 +5,7 @@
 //! primitives untouched. Reproducing its bytes needs the JavaScript data model, not
 //! serde_json's:
 //!
-//! * **Strings are UTF-16.** [`JsString`] holds UTF-16 code units, so a lone surrogate
+//! * **Strings are UTF-16.** [`JsString`](crate::cs01::canonical::JsString) holds UTF-16 code units, so a lone surrogate
 //!   written as `"\ud800"` in the input survives parsing (serde_json would reject it) and
 //!   is printed back as `\ud800`, as `JSON.stringify` does. Keys are sorted by code unit,
 //!   which is JavaScript's default `sort()` order (`"\u{FF61}"` sorts *after*
@@ -27,7 +27,7 @@
 //!   too; inside arrays (not rebuilt) it is kept.
 //!
 //! Deviations, by design: input must be valid UTF-8 text; nesting deeper than
-//! [`MAX_DEPTH`] is rejected instead of risking a stack overflow.
+//! [`MAX_DEPTH`](crate::cs01::canonical::MAX_DEPTH) is rejected instead of risking a stack overflow.
 
 use std::{collections::HashMap, fmt::Write as _};
 
