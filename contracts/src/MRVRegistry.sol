@@ -77,6 +77,8 @@ contract MRVRegistry is IMRVRegistry, AuthorityGated, EIP712 {
             revert MRVRegistryZeroHash();
         }
         if (s.periodStart >= s.periodEnd) revert MRVRegistryInvalidPeriod(s.periodStart, s.periodEnd);
+        // A report covers a completed period; a validator's few seconds of drift are irrelevant here.
+        // forge-lint: disable-next-line(block-timestamp)
         if (s.periodEnd > block.timestamp) {
             revert MRVRegistryPeriodNotEnded(s.periodEnd, uint64(block.timestamp));
         }
@@ -297,6 +299,8 @@ contract MRVRegistry is IMRVRegistry, AuthorityGated, EIP712 {
         r.verificationReportHash = verificationReportHash;
         if (verified) {
             r.status = MRVStatus.Verified;
+            // casting to 'uint128' is safe because amountKg <= type(uint128).max was checked above.
+            // forge-lint: disable-next-line(unsafe-typecast)
             r.verifiedAmountKg = uint128(amountKg);
             emit MRVVerified(mrvId, verifier, amountKg, r.projectKey, verificationReportHash, digest, nowTs);
         } else {

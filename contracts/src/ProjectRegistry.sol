@@ -156,10 +156,16 @@ contract ProjectRegistry is IProjectRegistry, AuthorityGated {
 
     /// @inheritdoc IProjectRegistry
     function archiveProject(string calldata projectId, string calldata reason) external {
+        (bool isOperator, bool isPaused) = authority.roleStatus(OGCRRoles.REGISTRY_OPERATOR, msg.sender);
+        if (isPaused) revert OGCRPaused();
         (bytes32 key, Project storage p) = _load(projectId);
-        // The project's developer (still holding DEVELOPER) or any registry operator may archive.
-        bytes32 role = p.developer == msg.sender ? OGCRRoles.DEVELOPER : OGCRRoles.REGISTRY_OPERATOR;
-        _requireActiveRole(role, msg.sender);
+        if (!isOperator) {
+            // Not an operator: only the project's own developer, still holding DEVELOPER.
+            if (p.developer != msg.sender) revert OGCRUnauthorized(msg.sender, OGCRRoles.REGISTRY_OPERATOR);
+            if (!_hasRole(OGCRRoles.DEVELOPER, msg.sender)) {
+                revert OGCRUnauthorized(msg.sender, OGCRRoles.DEVELOPER);
+            }
+        }
         _transition(key, p, projectId, ProjectStatus.Validated, ProjectStatus.Archived);
         emit ProjectArchived(key, msg.sender, reason, uint64(block.timestamp));
     }

@@ -456,4 +456,33 @@ contract MRVRegistryTest is OGCRTest {
         MRVRegistry other = new MRVRegistry(acl, projects);
         vm.assertTrue(other.attestationDigest(a) != mrv.attestationDigest(a));
     }
+
+    /// @dev Cross-language vector: the same digest is asserted by ogcr-core (Rust, alloy) and was
+    ///      recomputed with `cast` (crates/ogcr-core/tests/fixtures/cs01/eip712-vector.sh).
+    function test_attestationDigest_matchesRustVector() public {
+        address at = 0x5FbDB2315678afecb367f032d93F642f64180aa3;
+        vm.chainId(31_337);
+        vm.etch(at, address(mrv).code);
+        IMRVRegistry.MRVAttestation memory a = IMRVRegistry.MRVAttestation({
+            verifierId: "did:ogcr:verifier:acme",
+            scope: IMRVRegistry.AttestationScope({
+                projectId: "OGCR-BR-0001",
+                methodologyVersion: "VM0047-v1.0",
+                reportingPeriod: "2024-01-01/2024-12-31"
+            }),
+            // sha256 of the CS-01 canonical summary {"period":"2024","tCO2e":1250.5}
+            commitmentHash: sha256(bytes('{"period":"2024","tCO2e":1250.5}')),
+            outcome: "verified",
+            attestedAt: "2025-03-01T12:00:00.000Z",
+            verifiedAmountKg: 1_250_500,
+            verificationReportHash: bytes32(
+                0x1111111111111111111111111111111111111111111111111111111111111111
+            )
+        });
+        vm.assertEq(a.commitmentHash, 0x98ded718fa18243207be9ba17e9958a474b7e7dc3382a7564bc808545c24a13b);
+        vm.assertEq(
+            MRVRegistry(at).attestationDigest(a),
+            0x55d421846778142da931518a65a4aa3546d3a46c0e1e3c3b3a9fa2fd0c901255
+        );
+    }
 }

@@ -21,6 +21,8 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address keyAddr);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function cool(address target) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function chainId(uint256 newChainId) external;
     function toString(uint256 value) external pure returns (string memory);
     function toString(bytes32 value) external pure returns (string memory);
 
