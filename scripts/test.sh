@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Every check and test of ogcr, from a fresh clone on a fresh machine.
+#
+# Installs what is missing (the npm toolchain: forge, anvil, cast, solc-js, OpenZeppelin),
+# then runs the CI-style checks and all tests:
+#   Solidity: forge fmt --check, forge build --sizes, forge test (unit, fuzz, invariant)
+#             with the gas snapshots in snapshots/ compared against the committed figures;
+#   Rust:     cargo fmt --check, cargo clippy -D warnings, cargo nextest.
+# With CI=true the `ci` Foundry profile (more fuzz and invariant runs) is used.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "npm ci: Foundry, solc-js and OpenZeppelin from package-lock.json"
+npm ci --no-audit --no-fund --loglevel=error
+export PATH="$PWD/node_modules/.bin:$PATH"
+if [ "${CI:-}" = "true" ]; then export FOUNDRY_PROFILE="${FOUNDRY_PROFILE:-ci}"; fi
+echo "forge: $(forge --version | head -n1); solc: $(scripts/solc --version | tail -n1); profile: ${FOUNDRY_PROFILE:-default}"
+
+step "forge fmt --check"
+forge fmt --check
+
+step "forge build --sizes (fails if a contract exceeds the EIP-170 size limit)"
+forge build --sizes
+
+step "forge test (gas snapshots compared with snapshots/*.json)"
+FORGE_SNAPSHOT_CHECK=true forge test
+if [ -n "$(git status --porcelain -- snapshots 2>/dev/null)" ]; then
+  echo "gas snapshots changed; review and commit snapshots/:" >&2
+  git --no-pager diff --stat -- snapshots >&2
+  git status --porcelain -- snapshots >&2
+  exit 1
+fi
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo nextest run --workspace"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked
+else
+  echo "cargo-nextest not installed; using cargo test"
+  cargo test --workspace --locked
+fi
