@@ -21,8 +21,8 @@ echo "forge: $(forge --version | head -n1); solc: $(scripts/solc --version | tai
 step "forge fmt --check"
 forge fmt --check
 
-step "forge build --sizes (fails if a contract exceeds the EIP-170 size limit)"
-forge build --sizes
+step "forge build --sizes contracts/src (fails if a contract exceeds the EIP-170 size limit)"
+forge build --sizes contracts/src
 
 step "forge test (gas snapshots compared with snapshots/*.json)"
 FORGE_SNAPSHOT_CHECK=true forge test
