@@ -278,7 +278,18 @@ pub fn create_hmac_attestation_at(
     attested_at: DateTime<Utc>,
 ) -> Result<Attestation> {
     input.dataset_commitment.check_well_formed()?;
-    let mut att = Attestation {
+    let mut att = unsigned_attestation(input, id, attested_at);
+    att.signature = key.sign(&att.signing_payload());
+    Ok(att)
+}
+
+/// The CS-01 fields of an attestation from its input, without signature or scheme fields.
+pub(crate) fn unsigned_attestation(
+    input: AttestationInput,
+    id: String,
+    attested_at: DateTime<Utc>,
+) -> Attestation {
+    Attestation {
         id,
         verifier_id: input.verifier_id,
         verifier_name: input.verifier_name,
@@ -294,9 +305,7 @@ pub fn create_hmac_attestation_at(
         verification_report_hash: None,
         chain_id: None,
         verifying_contract: None,
-    };
-    att.signature = key.sign(&att.signing_payload());
-    Ok(att)
+    }
 }
 
 /// Checks what both schemes require: exact outcome and a well-formed commitment.

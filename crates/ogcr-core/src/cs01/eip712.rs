@@ -28,11 +28,9 @@ use alloy::{
 };
 use chrono::{DateTime, Utc};
 
-use super::{
-    attestation::{
-        Attestation, AttestationInput, Outcome, SCHEME_EIP712, SignatureScheme, check_common,
-    },
-    commitment::iso_millis,
+use super::attestation::{
+    Attestation, AttestationInput, Outcome, SCHEME_EIP712, SignatureScheme, check_common,
+    unsigned_attestation,
 };
 use crate::{Error, Result};
 
@@ -221,21 +219,13 @@ pub fn create_eip712_attestation_at(
     attested_at: DateTime<Utc>,
 ) -> Result<Attestation> {
     let mut att = Attestation {
-        id,
-        verifier_id: input.verifier_id,
-        verifier_name: input.verifier_name,
-        scope: input.scope,
-        dataset_commitment: input.dataset_commitment,
-        outcome: input.outcome.as_str().to_owned(),
-        reason: input.reason,
-        attested_at: iso_millis(attested_at),
-        signature: String::new(),
         signature_scheme: Some(SCHEME_EIP712.to_owned()),
         verifier_address: Some(signer.address().to_checksum(None)),
         verified_amount_kg: Some(params.verified_amount_kg.to_string()),
         verification_report_hash: Some(format!("{:#x}", params.verification_report_hash)),
         chain_id: Some(params.chain_id),
         verifying_contract: Some(params.verifying_contract.to_checksum(None)),
+        ..unsigned_attestation(input, id, attested_at)
     };
     check_common(&att)?;
     let hash = eip712_signing_hash(&att, params.chain_id, params.verifying_contract)?;
