@@ -115,6 +115,7 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
 
     /// @inheritdoc ICarbonRemovalUnit
     function retireBatch(uint256[] calldata tokenIds, RetirementInfo calldata info) external whenNotPaused {
+        if (tokenIds.length == 0) revert CRUInvalidAmount(0);
         for (uint256 i; i < tokenIds.length; ++i) {
             uint256 tokenId = tokenIds[i];
             address owner = _requireHolderOrApproved(tokenId);

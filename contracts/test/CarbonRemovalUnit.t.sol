@@ -348,6 +348,14 @@ contract CarbonRemovalUnitTest is OGCRTest {
         }
     }
 
+    function test_retireBatch_revertsOnEmptyList() public {
+        uint256[] memory ids = new uint256[](0);
+        ICarbonRemovalUnit.RetirementInfo memory info = _retirement();
+        vm.prank(holder);
+        vm.expectRevert(abi.encodeWithSelector(ICarbonRemovalUnit.CRUInvalidAmount.selector, 0));
+        cru.retireBatch(ids, info);
+    }
+
     function test_retireBatch_revertsOnDuplicate() public {
         uint256[] memory ids = new uint256[](2);
         ids[0] = _issue(mrvId, 10);

@@ -183,7 +183,7 @@ interface ICarbonRemovalUnit is IERC721 {
         external
         returns (uint256 retiredTokenId);
 
-    /// @notice Retire several whole Active tokens with one claim. Holder or approved of each.
+    /// @notice Retire several (at least one) whole Active tokens with one claim. Holder or approved of each.
     /// @param tokenIds The tokens.
     /// @param info The retirement claim.
     function retireBatch(uint256[] calldata tokenIds, RetirementInfo calldata info) external;
