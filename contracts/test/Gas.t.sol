@@ -57,21 +57,11 @@ contract GasTest is OGCRTest {
     function test_gas_attestedVerify() public {
         _registerAndValidate(PID);
         uint64 id = _submit(PID, Y2024, H2_2024);
-        IMRVRegistry.MRVAttestation memory a = IMRVRegistry.MRVAttestation({
-            verifierId: "did:ogcr:verifier:acme",
-            scope: IMRVRegistry.AttestationScope({
-                projectId: PID, methodologyVersion: "VM0047-v1.0", reportingPeriod: "2024-01-01/2024-07-01"
-            }),
-            commitmentHash: mrv.getReport(id).datasetCommitment,
-            outcome: "verified",
-            attestedAt: "2025-03-01T12:00:00.000Z",
-            verifiedAmountKg: 1_000_000,
-            verificationReportHash: bytes32(uint256(2))
-        });
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(VERIFIER_KEY, mrv.attestationDigest(a));
+        IMRVRegistry.MRVAttestation memory a = _attestation(id, "verified", 1_000_000);
+        bytes memory sig = _sign(VERIFIER_KEY, a);
         _cool();
         vm.prank(stranger);
-        mrv.verifyWithAttestation(id, a, verifier, abi.encodePacked(r, s, v));
+        mrv.verifyWithAttestation(id, a, verifier, sig);
         vm.snapshotGasLastCall(GROUP, "mrv_verify_attested");
     }
 

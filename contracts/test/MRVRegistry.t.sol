@@ -26,7 +26,7 @@ contract OwnerWallet is IERC1271 {
 }
 
 contract MRVRegistryTest is OGCRTest {
-    bytes32 internal constant VREPORT = bytes32(uint256(0xbeef));
+    bytes32 internal constant VREPORT = VREPORT_HASH;
 
     function setUp() public override {
         super.setUp();
@@ -302,29 +302,6 @@ contract MRVRegistryTest is OGCRTest {
     }
 
     // ------------------------------------------------------- attested verification
-
-    function _attestation(uint64 id, string memory outcome, uint256 amountKg)
-        internal
-        view
-        returns (IMRVRegistry.MRVAttestation memory)
-    {
-        return IMRVRegistry.MRVAttestation({
-            verifierId: "did:ogcr:verifier:acme",
-            scope: IMRVRegistry.AttestationScope({
-                projectId: PID, methodologyVersion: "VM0047-v1.0", reportingPeriod: "2024-01-01/2024-07-01"
-            }),
-            commitmentHash: mrv.getReport(id).datasetCommitment,
-            outcome: outcome,
-            attestedAt: "2025-03-01T12:00:00.000Z",
-            verifiedAmountKg: amountKg,
-            verificationReportHash: VREPORT
-        });
-    }
-
-    function _sign(uint256 key, IMRVRegistry.MRVAttestation memory a) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, mrv.attestationDigest(a));
-        return abi.encodePacked(r, s, v);
-    }
 
     function test_verifyWithAttestation_relayedByAnyone() public {
         uint64 id = _submit(PID, Y2024, H2_2024);

@@ -105,25 +105,6 @@ contract OGCRAccessControlTest is OGCRTest {
         vm.assertFalse(acl.paused());
     }
 
-    function _attestation(uint64 mrvId) internal view returns (IMRVRegistry.MRVAttestation memory) {
-        return IMRVRegistry.MRVAttestation({
-            verifierId: "VVB-0001",
-            scope: IMRVRegistry.AttestationScope({
-                projectId: PID, methodologyVersion: "VM0047 v1.0", reportingPeriod: "2024-01-01/2024-07-01"
-            }),
-            commitmentHash: mrv.getReport(mrvId).datasetCommitment,
-            outcome: "verified",
-            attestedAt: "2025-07-01T00:00:00Z",
-            verifiedAmountKg: 1_250_500,
-            verificationReportHash: bytes32(uint256(3))
-        });
-    }
-
-    function _sign(IMRVRegistry.MRVAttestation memory a) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(VERIFIER_KEY, mrv.attestationDigest(a));
-        return abi.encodePacked(r, s, v);
-    }
-
     function _newMultisig() internal returns (MiniMultisig ms) {
         address[] memory owners = new address[](3);
         owners[0] = owner1;
@@ -876,8 +857,8 @@ contract OGCRAccessControlTest is OGCRTest {
     function test_verifyWithAttestation_whenPaused_reverts() public {
         _registerAndValidate(PID);
         uint64 id = _submit(PID, Y2024, H2_2024);
-        IMRVRegistry.MRVAttestation memory a = _attestation(id);
-        bytes memory sig = _sign(a);
+        IMRVRegistry.MRVAttestation memory a = _attestation(id, "verified", 1_250_500);
+        bytes memory sig = _sign(VERIFIER_KEY, a);
         _pause();
         vm.expectRevert(AuthorityGated.OGCRPaused.selector);
         vm.prank(stranger);

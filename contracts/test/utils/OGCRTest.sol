@@ -24,6 +24,7 @@ abstract contract OGCRTest {
     uint256 internal constant VERIFIER_KEY = 0xA11CE;
 
     string internal constant PID = "OGCR-BR-0001";
+    bytes32 internal constant VREPORT_HASH = bytes32(uint256(0xbeef));
 
     address internal admin = address(0xAD);
     address internal developer = address(0xDE);
@@ -133,5 +134,29 @@ abstract contract OGCRTest {
     function _bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
         if (max <= min) return min;
         return min + (x % (max - min + 1));
+    }
+
+    /// @dev A CS-01 attestation of report `id` as the verifier signs it (EIP-712).
+    function _attestation(uint64 id, string memory outcome, uint256 amountKg)
+        internal
+        view
+        returns (IMRVRegistry.MRVAttestation memory)
+    {
+        return IMRVRegistry.MRVAttestation({
+            verifierId: "did:ogcr:verifier:acme",
+            scope: IMRVRegistry.AttestationScope({
+                projectId: PID, methodologyVersion: "VM0047-v1.0", reportingPeriod: "2024-01-01/2024-07-01"
+            }),
+            commitmentHash: mrv.getReport(id).datasetCommitment,
+            outcome: outcome,
+            attestedAt: "2025-03-01T12:00:00.000Z",
+            verifiedAmountKg: amountKg,
+            verificationReportHash: VREPORT_HASH
+        });
+    }
+
+    function _sign(uint256 key, IMRVRegistry.MRVAttestation memory a) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, mrv.attestationDigest(a));
+        return abi.encodePacked(r, s, v);
     }
 }
