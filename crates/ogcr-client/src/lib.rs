@@ -1,0 +1,27 @@
+//! Talks to the ogcr contracts: network configurations, signers (raw key, keystore,
+//! mnemonic), the deployer with its `deploy/<chain-id>.json` manifests, and a [`Registry`]
+//! with every lifecycle operation. Transactions wait for the network's confirmations, and
+//! reverts come back as readable sentences decoded from the contracts' custom errors.
+
+/// Deployment of the suite.
+pub mod deploy;
+/// The error type.
+pub mod error;
+/// Deployment manifests.
+pub mod manifest;
+/// `networks.toml`.
+pub mod network;
+/// The connected registry and its operations.
+pub mod registry;
+/// Signer sources.
+pub mod signer;
+
+pub use deploy::{DeployOptions, DeployResult, deploy, is_live};
+pub use error::{Error, Result};
+pub use manifest::{Contracts, Deployed, Manifest};
+pub use network::{Network, Networks};
+pub use registry::{
+    GasPolicy, IssueParams, MrvAttestation, ProjectView, Registry, ReportSubmission, ReportView,
+    RetirementInfo, TxOutcome, TxPolicy, Unit, events, role_id,
+};
+pub use signer::SignerSource;

@@ -1,0 +1,103 @@
+//! Where a transaction signer comes from: a raw key, an encrypted keystore, or a mnemonic.
+
+use std::path::PathBuf;
+
+use alloy::signers::local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
+
+use crate::{Error, Result};
+
+/// A signer's source, as chosen on the command line.
+#[derive(Debug, Clone)]
+pub enum SignerSource {
+    /// A hex private key (with or without 0x).
+    PrivateKey(String),
+    /// An encrypted JSON keystore (Web3 Secret Storage) and its password.
+    Keystore {
+        /// The keystore file.
+        path: PathBuf,
+        /// Its password.
+        password: String,
+    },
+    /// A BIP-39 mnemonic and the account index on the standard path m/44'/60'/0'/0/index.
+    Mnemonic {
+        /// The phrase.
+        phrase: String,
+        /// The account index.
+        index: u32,
+    },
+}
+
+impl SignerSource {
+    /// Builds the signer, with errors that say which source failed and why.
+    pub fn build(&self) -> Result<PrivateKeySigner> {
+        match self {
+            SignerSource::PrivateKey(key) => key
+                .trim()
+                .parse::<PrivateKeySigner>()
+                .map_err(|e| Error::Signer(format!("private key is not 32 bytes of hex: {e}"))),
+            SignerSource::Keystore { path, password } => {
+                PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
+                    Error::Signer(format!("cannot open keystore {}: {e}", path.display()))
+                })
+            }
+            SignerSource::Mnemonic { phrase, index } => MnemonicBuilder::<English>::default()
+                .phrase(phrase.trim())
+                .index(*index)
+                .and_then(|b| b.build())
+                .map_err(|e| Error::Signer(format!("mnemonic account {index}: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANVIL_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+    #[test]
+    fn mnemonic_index_selects_the_account() {
+        let s = SignerSource::Mnemonic {
+            phrase: ANVIL_MNEMONIC.into(),
+            index: 1,
+        }
+        .build()
+        .unwrap();
+        assert_eq!(
+            s.address().to_string(),
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+        );
+    }
+
+    #[test]
+    fn bad_keys_name_the_source() {
+        let err = SignerSource::PrivateKey("0x1234".into())
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("private key"), "{err}");
+        let err = SignerSource::Keystore {
+            path: "/nonexistent/key.json".into(),
+            password: "x".into(),
+        }
+        .build()
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("/nonexistent/key.json"), "{err}");
+    }
+
+    #[test]
+    fn keystore_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = alloy::signers::local::rand::thread_rng();
+        let (signer, name) =
+            PrivateKeySigner::new_keystore(dir.path(), &mut rng, "pw", None).unwrap();
+        let opened = SignerSource::Keystore {
+            path: dir.path().join(name),
+            password: "pw".into(),
+        }
+        .build()
+        .unwrap();
+        assert_eq!(opened.address(), signer.address());
+    }
+}
