@@ -63,24 +63,27 @@ pub async fn deploy(
     };
     let manifest_path = Manifest::path(manifest_dir, chain_id);
 
-    if !opts.force {
-        if let Some(existing) = Manifest::read(&manifest_path)? {
-            if is_live(&provider, &existing).await? {
-                progress(&format!(
-                    "found the deployment of chain {chain_id} in {} (use --force to deploy again)",
-                    manifest_path.display()
-                ));
-                return Ok(DeployResult {
-                    manifest: existing,
-                    deployed: false,
-                    manifest_path,
-                });
-            }
+    let existing = if opts.force {
+        None
+    } else {
+        Manifest::read(&manifest_path)?
+    };
+    if let Some(existing) = existing {
+        if is_live(&provider, &existing).await? {
             progress(&format!(
-                "{} records contracts that are not on chain {chain_id} (a reset chain?); deploying anew",
+                "found the deployment of chain {chain_id} in {} (use --force to deploy again)",
                 manifest_path.display()
             ));
+            return Ok(DeployResult {
+                manifest: existing,
+                deployed: false,
+                manifest_path,
+            });
         }
+        progress(&format!(
+            "{} records contracts that are not on chain {chain_id} (a reset chain?); deploying anew",
+            manifest_path.display()
+        ));
     }
 
     let admin = opts.administrator.unwrap_or(deployer);

@@ -86,18 +86,31 @@ mod tests {
         assert!(err.contains("/nonexistent/key.json"), "{err}");
     }
 
+    /// A keystore made with `cast wallet new --unsafe-password pw` (scrypt n = 8192).
     #[test]
-    fn keystore_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut rng = alloy::signers::local::rand::thread_rng();
-        let (signer, name) =
-            PrivateKeySigner::new_keystore(dir.path(), &mut rng, "pw", None).unwrap();
+    fn keystore_opens_with_its_password_only() {
+        let path: PathBuf = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keystore-pw.json"
+        )
+        .into();
         let opened = SignerSource::Keystore {
-            path: dir.path().join(name),
+            path: path.clone(),
             password: "pw".into(),
         }
         .build()
         .unwrap();
-        assert_eq!(opened.address(), signer.address());
+        assert_eq!(
+            opened.address().to_string(),
+            "0x17Cdb2E03580C6F9EB08627446BA695d2172d54c"
+        );
+        let err = SignerSource::Keystore {
+            path,
+            password: "wrong".into(),
+        }
+        .build()
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("cannot open keystore"), "{err}");
     }
 }
