@@ -131,7 +131,7 @@ enum SchemeArg {
 }
 
 #[derive(Debug, Args)]
-struct AttestArgs {
+pub(crate) struct AttestArgs {
     /// The dataset commitment: JSON inline or @file.json.
     commitment: String,
     /// Verifier identifier (accredited body id or DID).
@@ -236,6 +236,19 @@ fn commit(a: &CommitArgs) -> Result<Outcome> {
         .context("invalid json summary")?;
     print_json(&c)?;
     Ok(Outcome::Success)
+}
+
+/// `ogcr mrv attest`: an EIP-712 attestation for the MRVRegistry of a deployment manifest,
+/// signed offline (chain id and contract come from the manifest unless given).
+pub(crate) fn attest_for_deployment(
+    mut a: AttestArgs,
+    chain_id: u64,
+    contract: String,
+) -> Result<Outcome> {
+    a.scheme = SchemeArg::Eip712;
+    a.chain_id.get_or_insert(chain_id);
+    a.contract.get_or_insert(contract);
+    attest(&a)
 }
 
 fn attest(a: &AttestArgs) -> Result<Outcome> {

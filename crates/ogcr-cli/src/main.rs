@@ -7,21 +7,31 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Options shared by the chain commands.
+mod chain;
 /// CS-01 dataset commitments and attestations.
 mod cs01;
+/// The content-addressed document store.
+mod docs;
 /// Reading command arguments that hold JSON inline or as `@file`.
 mod input;
+/// Deploy, roles, pause, project, mrv and cru commands.
+mod lifecycle;
 /// OGCR document validation.
 mod validate;
 
 /// Open Geospatial Carbon Registry tool.
 ///
-/// Commit to MRV datasets, attest them as a verifier (HMAC proof of concept or EIP-712),
-/// keep an append-only attestation registry, and validate OGCR PDD/MRV documents.
+/// Deploy the registry contracts and drive the whole lifecycle (projects, MRV reports and
+/// their verification, Carbon Removal Units), commit to MRV datasets and attest them
+/// (CS-01: HMAC proof of concept or EIP-712), and validate OGCR PDD/MRV documents.
 ///
 /// Examples:
 ///
-///   ogcr cs01 demo
+///   ogcr deploy --private-key $KEY
+///   ogcr project register project.geojson --private-key $DEVELOPER_KEY
+///   ogcr mrv submit report.geojson --commitment @commitment.json --private-key $DEVELOPER_KEY
+///   ogcr cru retire 1 --amount 100 --beneficiary "Acme Airlines" --private-key $HOLDER_KEY
 ///   ogcr cs01 commit emissions-2024-Q1 '{"period":"2024-Q1","tCO2e":1200}'
 ///   ogcr validate project.geojson
 #[derive(Debug, Parser)]
@@ -47,6 +57,15 @@ enum Command {
     // Help text comes from the argument structs' doc comments.
     Cs01(cs01::Cs01Args),
     Validate(validate::ValidateArgs),
+    Deploy(lifecycle::DeployArgs),
+    Roles(lifecycle::RolesArgs),
+    /// Pause every state-changing registry function (administrator or registry operator).
+    Pause(lifecycle::PauseArgs),
+    /// Lift the pause (administrator).
+    Unpause(lifecycle::PauseArgs),
+    Project(lifecycle::ProjectArgs),
+    Mrv(lifecycle::MrvArgs),
+    Cru(lifecycle::CruArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -70,6 +89,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Cs01(args) => cs01::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Deploy(args) => lifecycle::deploy(args),
+        Command::Roles(args) => lifecycle::roles(args),
+        Command::Pause(args) => lifecycle::pause(args, true),
+        Command::Unpause(args) => lifecycle::pause(args, false),
+        Command::Project(args) => lifecycle::project(args),
+        Command::Mrv(args) => lifecycle::mrv(args),
+        Command::Cru(args) => lifecycle::cru(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -469,6 +469,11 @@ impl Registry {
             .await
     }
 
+    /// The project id of a project key ("" when unknown).
+    pub async fn project_id_of(&self, key: B256) -> Result<String> {
+        self.view(self.projects().projectIdOf(key)).await
+    }
+
     // -------------------------------------------------------------------- MRV
 
     /// Submits a monitoring report; finds the ordering hint itself. Returns the report id.

@@ -1,0 +1,873 @@
+//! Chain commands: deploy, roles, pause, project, mrv and cru.
+
+use std::path::PathBuf;
+
+use alloy::primitives::{Address, U256};
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use ogcr_bindings::errors::{MRV_STATUS, PROJECT_STATUS, UNIT_STATUS, format_time};
+use ogcr_client::{
+    DeployOptions, IssueParams, Registry, ReportSubmission, RetirementInfo, role_id,
+};
+use serde_json::{Value, json};
+
+use crate::{
+    Outcome,
+    chain::{ChainArgs, block_on, emit, hash_or_file, parse_address, parse_time, tx_fields},
+    cs01::AttestArgs,
+    docs,
+    input::json_arg,
+};
+
+fn name(table: &[&str], v: u8) -> String {
+    table
+        .get(usize::from(v))
+        .copied()
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+fn done(chain: &ChainArgs, o: &ogcr_client::TxOutcome, extra: Value) -> Result<Outcome> {
+    let mut m = tx_fields(o);
+    if let Value::Object(e) = extra {
+        for (k, v) in e {
+            m.insert(k, v);
+        }
+    }
+    emit(chain.json, &Value::Object(m))?;
+    Ok(Outcome::Success)
+}
+
+// ------------------------------------------------------------------------ deploy
+
+/// Deploy the contract suite and write `deploy/<chain-id>.json`.
+///
+/// Deploys OGCRAccessControl, ProjectRegistry, MRVRegistry and CarbonRemovalUnit in order,
+/// optionally grants roles, and records addresses, blocks and transactions in the manifest.
+/// Running it again finds the recorded deployment instead of deploying twice.
+///
+/// Example (local anvil, dev account 0):
+///
+///   ogcr deploy --private-key 0xac09…ff80 --grant developer=0x7099…79C8
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct DeployArgs {
+    /// First administrator (default: the deployer). May be a multisig.
+    #[arg(long)]
+    admin: Option<String>,
+    /// Administrator handover delay, seconds.
+    #[arg(long, default_value_t = 172_800)]
+    admin_delay: u64,
+    /// Grant a role at deployment: ROLE=ADDRESS (repeatable).
+    #[arg(long = "grant", value_name = "ROLE=ADDRESS")]
+    grants: Vec<String>,
+    /// Deploy even when a live deployment is recorded for this chain.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+pub(crate) fn deploy(a: DeployArgs) -> Result<Outcome> {
+    let chain = &a.chain;
+    let network = chain.network()?;
+    let signer = chain
+        .signer()?
+        .ok_or_else(|| anyhow!("deploy needs a signer: --private-key, --keystore or --mnemonic"))?;
+    let mut grants = Vec::new();
+    for g in &a.grants {
+        let (role, account) = g
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--grant {g:?}: expected ROLE=ADDRESS"))?;
+        grants.push((role_id(role)?, parse_address(account)?));
+    }
+    let opts = DeployOptions {
+        administrator: a.admin.as_deref().map(parse_address).transpose()?,
+        admin_delay_secs: a.admin_delay,
+        grants,
+        network: Some(chain.network.clone()),
+        expected_chain_id: Some(network.chain_id),
+        force: a.force,
+    };
+    let url = chain.rpc_url(&network)?;
+    let policy = chain.policy(&network);
+    let quiet = chain.json;
+    let result = block_on(async {
+        Ok(ogcr_client::deploy(
+            &url,
+            signer,
+            &chain.manifest_dir,
+            &opts,
+            &policy,
+            &mut |msg| {
+                if !quiet {
+                    eprintln!("{msg}");
+                }
+            },
+        )
+        .await?)
+    })?;
+    let m = &result.manifest;
+    let mut out = serde_json::Map::new();
+    out.insert("deployed".into(), json!(result.deployed));
+    out.insert(
+        "manifest".into(),
+        json!(result.manifest_path.display().to_string()),
+    );
+    out.insert("chain_id".into(), json!(m.chain_id));
+    out.insert("deployment_block".into(), json!(m.deployment_block));
+    out.insert("administrator".into(), json!(m.administrator.to_string()));
+    for (name, addr) in m.addresses() {
+        out.insert(name.into(), json!(addr.to_string()));
+    }
+    emit(chain.json, &Value::Object(out))?;
+    Ok(Outcome::Success)
+}
+
+// ------------------------------------------------------------------------- roles
+
+/// Grant, revoke and list roles (developer, validator, verifier, registry_operator, administrator).
+#[derive(Debug, Args)]
+pub(crate) struct RolesArgs {
+    #[command(subcommand)]
+    command: RolesCommand,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum RolesCommand {
+    /// Grant ROLE to ACCOUNT (administrator).
+    Grant {
+        /// developer | validator | verifier | registry_operator
+        role: String,
+        /// The account.
+        account: String,
+    },
+    /// Revoke ROLE from ACCOUNT (administrator).
+    Revoke {
+        /// The role.
+        role: String,
+        /// The account.
+        account: String,
+    },
+    /// List the roles ACCOUNT holds.
+    List {
+        /// The account.
+        account: String,
+    },
+}
+
+pub(crate) fn roles(a: RolesArgs) -> Result<Outcome> {
+    block_on(async {
+        let reg = a.chain.registry().await?;
+        match &a.command {
+            RolesCommand::Grant { role, account } => {
+                let o = reg
+                    .grant_role(role_id(role)?, parse_address(account)?)
+                    .await?;
+                done(&a.chain, &o, json!({"granted": role, "account": account}))
+            }
+            RolesCommand::Revoke { role, account } => {
+                let o = reg
+                    .revoke_role(role_id(role)?, parse_address(account)?)
+                    .await?;
+                done(&a.chain, &o, json!({"revoked": role, "account": account}))
+            }
+            RolesCommand::List { account } => {
+                let held = reg.roles_of(parse_address(account)?).await?;
+                emit(a.chain.json, &json!({"account": account, "roles": held}))?;
+                Ok(Outcome::Success)
+            }
+        }
+    })
+}
+
+/// Pause or unpause every state-changing registry function.
+#[derive(Debug, Args)]
+pub(crate) struct PauseArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+pub(crate) fn pause(a: PauseArgs, paused: bool) -> Result<Outcome> {
+    block_on(async {
+        let reg = a.chain.registry().await?;
+        let o = if paused {
+            reg.pause().await?
+        } else {
+            reg.unpause().await?
+        };
+        done(&a.chain, &o, json!({"paused": paused}))
+    })
+}
+
+// ---------------------------------------------------------------------- projects
+
+/// Project lifecycle: register → submit → review → validate | reject → archive.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectArgs {
+    #[command(subcommand)]
+    command: ProjectCommand,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectCommand {
+    /// Validate a PDD GeoJSON, store it (content-addressed) and register the project.
+    Register {
+        /// The PDD GeoJSON file; its `id` is the project id.
+        pdd: PathBuf,
+        /// Another registry listing the same project (e.g. Verra).
+        #[arg(long, requires = "external_id")]
+        external_registry: Option<String>,
+        /// That registry's project id (e.g. 3989).
+        #[arg(long, requires = "external_registry")]
+        external_id: Option<String>,
+        /// Document directory (served to indexers).
+        #[arg(long, env = "OGCR_DOCS_DIR", default_value = "ogcr-documents")]
+        docs_dir: PathBuf,
+    },
+    /// Replace the PDD of a draft or rejected project (new version).
+    Revise {
+        /// The project id.
+        project_id: String,
+        /// The new PDD GeoJSON file.
+        pdd: PathBuf,
+        /// Document directory.
+        #[arg(long, env = "OGCR_DOCS_DIR", default_value = "ogcr-documents")]
+        docs_dir: PathBuf,
+    },
+    /// Submit a draft project for validation (its developer).
+    Submit {
+        /// The project id.
+        project_id: String,
+    },
+    /// Mark a submitted project as under review (validator).
+    Review {
+        /// The project id.
+        project_id: String,
+    },
+    /// Validate a project and fix its crediting period (validator).
+    Validate {
+        /// The project id.
+        project_id: String,
+        /// Validation report file (its SHA-256 is recorded).
+        #[arg(long, conflicts_with = "report_hash")]
+        report: Option<PathBuf>,
+        /// Validation report SHA-256.
+        #[arg(long)]
+        report_hash: Option<String>,
+        /// Justification.
+        #[arg(long)]
+        justification: String,
+        /// Crediting period start: YYYY-MM-DD or unix seconds.
+        #[arg(long)]
+        crediting_start: String,
+        /// Crediting period end (exclusive): YYYY-MM-DD or unix seconds.
+        #[arg(long)]
+        crediting_end: String,
+    },
+    /// Reject a project (validator).
+    Reject {
+        /// The project id.
+        project_id: String,
+        /// Validation report file.
+        #[arg(long, conflicts_with = "report_hash")]
+        report: Option<PathBuf>,
+        /// Validation report SHA-256.
+        #[arg(long)]
+        report_hash: Option<String>,
+        /// Why.
+        #[arg(long)]
+        justification: String,
+    },
+    /// Archive a validated project (its developer or a registry operator).
+    Archive {
+        /// The project id.
+        project_id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show a project.
+    Show {
+        /// The project id.
+        project_id: String,
+    },
+}
+
+fn read_document(path: &PathBuf, kind: ogcr_core::DocumentKind) -> Result<String> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let methodologies = ogcr_core::MethodologyRegistry::builtin();
+    let report = ogcr_core::validate_json(
+        &text,
+        Some(kind),
+        &ogcr_core::ValidationContext::new(&methodologies),
+    );
+    if !report.is_valid() {
+        let problems: Vec<String> = report.issues.iter().map(ToString::to_string).collect();
+        bail!(
+            "{} is not a valid OGCR document:\n  {}",
+            path.display(),
+            problems.join("\n  ")
+        );
+    }
+    Ok(text)
+}
+
+pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
+    block_on(async {
+        let reg = a.chain.registry().await?;
+        let c = &a.chain;
+        match &a.command {
+            ProjectCommand::Register {
+                pdd,
+                external_registry,
+                external_id,
+                docs_dir,
+            } => {
+                let text = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
+                let id = serde_json::from_str::<Value>(&text)?["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let stored = docs::store(docs_dir, &text)?;
+                let ext = external_registry.as_deref().zip(external_id.as_deref());
+                let o = reg
+                    .register_project(&id, stored.hash, &stored.uri, ext)
+                    .await?;
+                done(
+                    c,
+                    &o,
+                    json!({"project_id": id, "pdd_hash": stored.hash.to_string(),
+                    "pdd_uri": stored.uri, "stored_at": stored.path.display().to_string()}),
+                )
+            }
+            ProjectCommand::Revise {
+                project_id,
+                pdd,
+                docs_dir,
+            } => {
+                let text = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
+                let stored = docs::store(docs_dir, &text)?;
+                let o = reg.revise_pdd(project_id, stored.hash, &stored.uri).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"project_id": project_id, "pdd_hash": stored.hash.to_string(), "pdd_uri": stored.uri}),
+                )
+            }
+            ProjectCommand::Submit { project_id } => {
+                let o = reg.submit_project(project_id).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"project_id": project_id, "status": "submitted"}),
+                )
+            }
+            ProjectCommand::Review { project_id } => {
+                let o = reg.start_review(project_id).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"project_id": project_id, "status": "under review"}),
+                )
+            }
+            ProjectCommand::Validate {
+                project_id,
+                report,
+                report_hash,
+                justification,
+                crediting_start,
+                crediting_end,
+            } => {
+                let h = hash_or_file(report_hash.as_deref(), report.as_ref(), "validation report")?;
+                let period = (parse_time(crediting_start)?, parse_time(crediting_end)?);
+                let o = reg
+                    .validate_project(project_id, h, justification, period)
+                    .await?;
+                done(
+                    c,
+                    &o,
+                    json!({"project_id": project_id, "status": "validated"}),
+                )
+            }
+            ProjectCommand::Reject {
+                project_id,
+                report,
+                report_hash,
+                justification,
+            } => {
+                let h = hash_or_file(report_hash.as_deref(), report.as_ref(), "validation report")?;
+                let o = reg.reject_project(project_id, h, justification).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"project_id": project_id, "status": "rejected"}),
+                )
+            }
+            ProjectCommand::Archive { project_id, reason } => {
+                let o = reg.archive_project(project_id, reason).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"project_id": project_id, "status": "archived"}),
+                )
+            }
+            ProjectCommand::Show { project_id } => {
+                let p = reg.project(project_id).await?;
+                emit(
+                    c.json,
+                    &json!({
+                        "project_id": p.projectId,
+                        "status": name(&PROJECT_STATUS, p.status),
+                        "developer": p.developer.to_string(),
+                        "version": p.version,
+                        "pdd_hash": p.pddHash.to_string(),
+                        "pdd_uri": p.pddUri,
+                        "registered_at": format_time(p.registeredAt),
+                        "crediting_period": if p.creditingEnd == 0 { Value::Null } else {
+                            json!(format!("{}..{}", format_time(p.creditingStart), format_time(p.creditingEnd)))
+                        },
+                    }),
+                )?;
+                Ok(Outcome::Success)
+            }
+        }
+    })
+}
+
+// --------------------------------------------------------------------------- MRV
+
+/// Monitoring reports: submit, verify (directly or by relayed EIP-712 attestation), show.
+#[derive(Debug, Args)]
+pub(crate) struct MrvArgs {
+    #[command(subcommand)]
+    command: MrvCommand,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum MrvCommand {
+    /// Validate an MRV GeoJSON, store it and submit the report with its CS-01 commitment.
+    ///
+    /// The report period is the document's start_date..end_date (whole UTC days, inclusive),
+    /// anchored on chain as [start 00:00Z, end + 1 day 00:00Z).
+    Submit {
+        /// The MRV GeoJSON file.
+        mrv: PathBuf,
+        /// The CS-01 dataset commitment (JSON inline or @file, from `ogcr cs01 commit`).
+        #[arg(long)]
+        commitment: String,
+        /// Document directory.
+        #[arg(long, env = "OGCR_DOCS_DIR", default_value = "ogcr-documents")]
+        docs_dir: PathBuf,
+    },
+    /// Verify or reject a report as a verifier (sends the transaction).
+    Verify {
+        /// The report id.
+        mrv_id: u64,
+        /// Verified net removal in kg CO2e (omit with --reject).
+        #[arg(long, required_unless_present = "reject")]
+        amount_kg: Option<u128>,
+        /// Reject the report instead.
+        #[arg(long, conflicts_with = "amount_kg")]
+        reject: bool,
+        /// Verification report file.
+        #[arg(long, conflicts_with = "report_hash")]
+        report: Option<PathBuf>,
+        /// Verification report SHA-256.
+        #[arg(long)]
+        report_hash: Option<String>,
+    },
+    /// Sign an EIP-712 attestation offline for this deployment's MRVRegistry (no chain access).
+    Attest(Box<AttestArgs>),
+    /// Relay a verifier's signed EIP-712 attestation (anyone may send it).
+    SubmitAttestation {
+        /// The report id.
+        mrv_id: u64,
+        /// The attestation JSON (inline or @file, from `ogcr mrv attest`).
+        attestation: String,
+    },
+    /// Show a report.
+    Show {
+        /// The report id.
+        mrv_id: u64,
+    },
+}
+
+pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
+    let c = a.chain.clone();
+    if let MrvCommand::Attest(args) = a.command {
+        let network = c.network()?;
+        let manifest = c.manifest(&network)?;
+        return crate::cs01::attest_for_deployment(
+            *args,
+            manifest.chain_id,
+            manifest.contracts.mrv_registry.address.to_string(),
+        );
+    }
+    block_on(async {
+        let reg = c.registry().await?;
+        match &a.command {
+            MrvCommand::Submit {
+                mrv,
+                commitment,
+                docs_dir,
+            } => {
+                let text = read_document(mrv, ogcr_core::DocumentKind::Mrv)?;
+                let doc: ogcr_core::Mrv = serde_json::from_str(&text)?;
+                let commitment: ogcr_core::cs01::DatasetCommitment =
+                    serde_json::from_str(&json_arg(commitment, "commitment")?)
+                        .context("invalid commitment json")?;
+                commitment.check_well_formed()?;
+                let stored = docs::store(docs_dir, &text)?;
+                let start = day_start(doc.properties.start_date)?;
+                let end = day_start(doc.properties.end_date)? + 86_400;
+                let s = ReportSubmission {
+                    projectId: doc.properties.project_id.clone(),
+                    mrvHash: stored.hash,
+                    datasetCommitment: crate::chain::parse_hash(&commitment.commitment_hash)?,
+                    periodStart: start,
+                    periodEnd: end,
+                    uri: stored.uri.clone(),
+                };
+                let (id, o) = reg.submit_report(s).await?;
+                done(
+                    &c,
+                    &o,
+                    json!({"mrv_id": id, "project_id": doc.properties.project_id,
+                    "period": format!("{}..{}", format_time(start), format_time(end)),
+                    "mrv_hash": stored.hash.to_string(), "mrv_uri": stored.uri}),
+                )
+            }
+            MrvCommand::Verify {
+                mrv_id,
+                amount_kg,
+                reject,
+                report,
+                report_hash,
+            } => {
+                let h = hash_or_file(
+                    report_hash.as_deref(),
+                    report.as_ref(),
+                    "verification report",
+                )?;
+                let o = reg
+                    .verify_report(*mrv_id, !reject, amount_kg.unwrap_or(0), h)
+                    .await?;
+                done(
+                    &c,
+                    &o,
+                    json!({"mrv_id": mrv_id, "status": if *reject { "rejected" } else { "verified" },
+                    "amount_kg": amount_kg.unwrap_or(0).to_string()}),
+                )
+            }
+            MrvCommand::SubmitAttestation {
+                mrv_id,
+                attestation,
+            } => {
+                let att: ogcr_core::cs01::Attestation =
+                    serde_json::from_str(&json_arg(attestation, "attestation")?)
+                        .context("invalid attestation json")?;
+                let (onchain, verifier, sig) = to_onchain(&att)?;
+                let o = reg
+                    .submit_attestation(*mrv_id, onchain, verifier, sig)
+                    .await?;
+                done(
+                    &c,
+                    &o,
+                    json!({"mrv_id": mrv_id, "verifier": verifier.to_string(), "outcome": att.outcome}),
+                )
+            }
+            MrvCommand::Show { mrv_id } => {
+                let r = reg.report(*mrv_id).await?;
+                emit(
+                    c.json,
+                    &json!({
+                        "mrv_id": r.mrvId,
+                        "project_id": reg.project_id_of(r.projectKey).await?,
+                        "status": name(&MRV_STATUS, r.status),
+                        "period": format!("{}..{}", format_time(r.periodStart), format_time(r.periodEnd)),
+                        "mrv_hash": r.mrvHash.to_string(),
+                        "dataset_commitment": r.datasetCommitment.to_string(),
+                        "uri": r.uri,
+                        "submitter": r.submitter.to_string(),
+                        "verifier": r.verifier.to_string(),
+                        "verified_amount_kg": r.verifiedAmountKg.to_string(),
+                    }),
+                )?;
+                Ok(Outcome::Success)
+            }
+            MrvCommand::Attest(_) => unreachable!("handled above"),
+        }
+    })
+}
+
+fn day_start(d: chrono::NaiveDate) -> Result<u64> {
+    let ts = d
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp();
+    u64::try_from(ts).map_err(|_| anyhow!("date {d} is before 1970"))
+}
+
+/// The on-chain struct, signer and signature bytes of an EIP-712 attestation.
+fn to_onchain(
+    att: &ogcr_core::cs01::Attestation,
+) -> Result<(ogcr_client::MrvAttestation, Address, Vec<u8>)> {
+    if att.signature_scheme.as_deref() != Some("eip712") {
+        bail!(
+            "only EIP-712 attestations can be verified on chain (signatureScheme is not \"eip712\")"
+        );
+    }
+    let verifier = parse_address(att.verifier_address.as_deref().unwrap_or_default())?;
+    let amount: U256 = att
+        .verified_amount_kg
+        .as_deref()
+        .unwrap_or("0")
+        .parse()
+        .map_err(|e| anyhow!("verifiedAmountKg: {e}"))?;
+    let report_hash =
+        crate::chain::parse_hash(att.verification_report_hash.as_deref().unwrap_or_default())?;
+    let sig = hex::decode(att.signature.trim_start_matches("0x"))
+        .map_err(|e| anyhow!("signature is not hex: {e}"))?;
+    let onchain = ogcr_client::MrvAttestation {
+        verifierId: att.verifier_id.clone(),
+        scope: ogcr_bindings::IMRVRegistry::AttestationScope {
+            projectId: att.scope.project_id.clone(),
+            methodologyVersion: att.scope.methodology_version.clone(),
+            reportingPeriod: att.scope.reporting_period.clone().unwrap_or_default(),
+        },
+        commitmentHash: crate::chain::parse_hash(&att.dataset_commitment.commitment_hash)?,
+        outcome: att.outcome.clone(),
+        attestedAt: att.attested_at.clone(),
+        verifiedAmountKg: amount,
+        verificationReportHash: report_hash,
+    };
+    Ok((onchain, verifier, sig))
+}
+
+// --------------------------------------------------------------------------- CRU
+
+/// Carbon Removal Units: issue, transfer, split, retire, cancel, show, list.
+#[derive(Debug, Args)]
+pub(crate) struct CruArgs {
+    #[command(subcommand)]
+    command: CruCommand,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum CruCommand {
+    /// Issue a serial block against a verified report (registry operator).
+    Issue {
+        /// The verified report.
+        #[arg(long)]
+        mrv: u64,
+        /// Receiver.
+        #[arg(long)]
+        to: String,
+        /// Tonnes CO2e.
+        #[arg(long)]
+        amount: u64,
+        /// Buffer tonnes minted with status buffer.
+        #[arg(long, default_value_t = 0, requires = "buffer_to")]
+        buffer: u64,
+        /// Holder of the buffer block.
+        #[arg(long)]
+        buffer_to: Option<String>,
+        /// Label the block CORSIA eligible.
+        #[arg(long)]
+        corsia: bool,
+        /// Label the block Article 6 authorised, with this ITMO reference.
+        #[arg(long, value_name = "ITMO_REFERENCE")]
+        article6: Option<String>,
+    },
+    /// Transfer a token to another account (holder).
+    Transfer {
+        /// Token id.
+        token_id: U256,
+        /// Receiver.
+        to: String,
+    },
+    /// Split AMOUNT tonnes (the last serials) of a token into a new token.
+    Split {
+        /// Token id.
+        token_id: U256,
+        /// Tonnes for the new token.
+        amount: u64,
+    },
+    /// Retire a token, or part of it (holder).
+    Retire {
+        /// Token id.
+        token_id: U256,
+        /// Tonnes to retire (default: all).
+        #[arg(long)]
+        amount: Option<u64>,
+        /// Beneficiary name.
+        #[arg(long)]
+        beneficiary: String,
+        /// Beneficiary identifier (LEI, DID, …).
+        #[arg(long, default_value = "")]
+        beneficiary_id: String,
+        /// 1 voluntary, 2 CORSIA, 3 NDC / Article 6, 4 other compliance, 0 unspecified.
+        #[arg(long, default_value_t = 1)]
+        reason_code: u8,
+        /// Free-text detail.
+        #[arg(long, default_value = "")]
+        detail: String,
+    },
+    /// Cancel a token, or part of it (registry operator).
+    Cancel {
+        /// Token id.
+        token_id: U256,
+        /// Tonnes to cancel (default: all).
+        #[arg(long)]
+        amount: Option<u64>,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show a token.
+    Show {
+        /// Token id.
+        token_id: U256,
+    },
+    /// List the tokens an account holds.
+    List {
+        /// The holder.
+        owner: String,
+    },
+}
+
+pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
+    block_on(async {
+        let reg = a.chain.registry().await?;
+        let c = &a.chain;
+        match &a.command {
+            CruCommand::Issue {
+                mrv,
+                to,
+                amount,
+                buffer,
+                buffer_to,
+                corsia,
+                article6,
+            } => {
+                let labels = u8::from(*corsia) | if article6.is_some() { 2 } else { 0 };
+                let p = IssueParams {
+                    mrvId: *mrv,
+                    to: parse_address(to)?,
+                    amount: *amount,
+                    bufferAmount: *buffer,
+                    bufferRecipient: buffer_to
+                        .as_deref()
+                        .map(parse_address)
+                        .transpose()?
+                        .unwrap_or_default(),
+                    labels,
+                    itmoReference: article6.clone().unwrap_or_default(),
+                };
+                let (id, buffer_id, o) = reg.issue(p).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"token_id": id.to_string(),
+                    "buffer_token_id": if buffer_id.is_zero() { Value::Null } else { json!(buffer_id.to_string()) }}),
+                )
+            }
+            CruCommand::Transfer { token_id, to } => {
+                let o = reg.transfer(*token_id, parse_address(to)?).await?;
+                done(c, &o, json!({"token_id": token_id.to_string(), "to": to}))
+            }
+            CruCommand::Split { token_id, amount } => {
+                let (id, o) = reg.split(*token_id, *amount).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"token_id": token_id.to_string(), "new_token_id": id.to_string()}),
+                )
+            }
+            CruCommand::Retire {
+                token_id,
+                amount,
+                beneficiary,
+                beneficiary_id,
+                reason_code,
+                detail,
+            } => {
+                let amount = whole(&reg, *token_id, *amount).await?;
+                let info = RetirementInfo {
+                    reasonCode: *reason_code,
+                    beneficiary: beneficiary.clone(),
+                    beneficiaryId: beneficiary_id.clone(),
+                    detail: detail.clone(),
+                };
+                let (id, o) = reg.retire(*token_id, amount, info).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"retired_token_id": id.to_string(), "amount_t": amount}),
+                )
+            }
+            CruCommand::Cancel {
+                token_id,
+                amount,
+                reason,
+            } => {
+                let amount = whole(&reg, *token_id, *amount).await?;
+                let (id, o) = reg.cancel(*token_id, amount, reason).await?;
+                done(
+                    c,
+                    &o,
+                    json!({"cancelled_token_id": id.to_string(), "amount_t": amount}),
+                )
+            }
+            CruCommand::Show { token_id } => {
+                let (u, owner, itmo) = reg.token(*token_id).await?;
+                let end = u.serialStart + u.amount - 1;
+                emit(
+                    c.json,
+                    &json!({
+                        "token_id": token_id.to_string(),
+                        "owner": owner.to_string(),
+                        "status": name(&UNIT_STATUS, u.status),
+                        "amount_t": u.amount,
+                        "serials": format!("{}-{}", u.serialStart, end),
+                        "mrv_id": u.mrvId,
+                        "vintage": u.vintage,
+                        "labels": u.labels,
+                        "itmo_reference": itmo,
+                    }),
+                )?;
+                Ok(Outcome::Success)
+            }
+            CruCommand::List { owner } => {
+                let ids = reg.tokens_of(parse_address(owner)?).await?;
+                let mut rows = Vec::new();
+                for id in ids {
+                    let (u, _, _) = reg.token(id).await?;
+                    rows.push(json!({"token_id": id.to_string(), "status": name(&UNIT_STATUS, u.status),
+                        "amount_t": u.amount, "serials": format!("{}-{}", u.serialStart, u.serialStart + u.amount - 1),
+                        "vintage": u.vintage}));
+                }
+                emit(c.json, &Value::Array(rows))?;
+                Ok(Outcome::Success)
+            }
+        }
+    })
+}
+
+async fn whole(reg: &Registry, token_id: U256, amount: Option<u64>) -> Result<u64> {
+    match amount {
+        Some(a) => Ok(a),
+        None => Ok(reg.token(token_id).await?.0.amount),
+    }
+}
