@@ -1,5 +1,8 @@
 //! Tests that run the built `ogcr` binary.
 
+/// The chain lifecycle against anvil.
+mod lifecycle;
+
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},

@@ -1,0 +1,410 @@
+//! The whole registry lifecycle through the `ogcr` binary against a local anvil chain.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+const KEYS: [&str; 6] = [
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+];
+const DEVELOPER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const VALIDATOR: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const VERIFIER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+const OPERATOR: &str = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
+const HOLDER: &str = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+
+struct Anvil(Child);
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn spawn_anvil() -> (Anvil, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(root().join("node_modules/.bin/anvil"))
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("anvil from npm (run npm ci)");
+    let anvil = Anvil(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "anvil did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (anvil, format!("http://127.0.0.1:{port}"))
+}
+
+struct Cli {
+    dir: tempfile::TempDir,
+    rpc: String,
+}
+
+impl Cli {
+    fn run(&self, key: Option<usize>, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ogcr"));
+        cmd.current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("OGCR_RPC_URL", &self.rpc)
+            .env("OGCR_NETWORKS", root().join("deploy/networks.toml"))
+            .args(args);
+        if let Some(k) = key {
+            cmd.args(["--private-key", KEYS[k]]);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// Runs with --json and expects success.
+    fn ok(&self, key: Option<usize>, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(key, &all);
+        assert!(
+            out.status.success(),
+            "ogcr {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "ogcr {args:?}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs a command that always prints JSON (the cs01 group) and expects success.
+    fn json_out(&self, args: &[&str]) -> Value {
+        let out = self.run(None, args);
+        assert!(
+            out.status.success(),
+            "ogcr {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Expects failure with exit 2 and a one-line reason containing `needle`.
+    fn fails(&self, key: Option<usize>, args: &[&str], needle: &str) {
+        let out = self.run(key, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "ogcr {args:?} should fail: {err}"
+        );
+        assert!(
+            err.contains(needle),
+            "ogcr {args:?}: {err:?} lacks {needle:?}"
+        );
+        assert!(!err.contains("0x08c379a0"), "raw revert data leaked: {err}");
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+fn example(name: &str) -> String {
+    root()
+        .join("crates/ogcr-core/examples-data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn full_lifecycle_through_the_cli() {
+    let (_anvil, rpc) = spawn_anvil();
+    let cli = Cli {
+        dir: tempfile::tempdir().unwrap(),
+        rpc,
+    };
+
+    // Deploy with roles; a second run finds the deployment.
+    let d = cli.ok(
+        Some(0),
+        &[
+            "deploy",
+            "--grant",
+            &format!("developer={DEVELOPER}"),
+            "--grant",
+            &format!("validator={VALIDATOR}"),
+            "--grant",
+            &format!("verifier={VERIFIER}"),
+            "--grant",
+            &format!("registry_operator={OPERATOR}"),
+        ],
+    );
+    assert_eq!(d["deployed"], true);
+    assert!(cli.dir.path().join("deploy/31337.json").exists());
+    let again = cli.ok(Some(0), &["deploy"]);
+    assert_eq!(again["deployed"], false);
+    assert_eq!(again["MRVRegistry"], d["MRVRegistry"]);
+    let roles = cli.ok(None, &["roles", "list", VERIFIER]);
+    assert_eq!(roles["roles"], serde_json::json!(["verifier"]));
+
+    // Project: register (document stored, content-addressed), submit, validate.
+    let pdd = example("pdd-br-reforestation.geojson");
+    let r = cli.ok(
+        Some(1),
+        &[
+            "project",
+            "register",
+            &pdd,
+            "--external-registry",
+            "Verra",
+            "--external-id",
+            "3989",
+        ],
+    );
+    let uri = r["pdd_uri"].as_str().unwrap();
+    let hex = uri.strip_prefix("ogcr://sha256/").unwrap();
+    assert!(
+        cli.dir
+            .path()
+            .join(format!("ogcr-documents/{hex}.json"))
+            .exists()
+    );
+    cli.fails(
+        Some(1),
+        &["project", "register", &pdd],
+        "project OGCR-BR-0001 already exists",
+    );
+    cli.fails(
+        Some(2),
+        &["project", "submit", "OGCR-BR-0001"],
+        "lacks the developer role",
+    );
+    cli.ok(Some(1), &["project", "submit", "OGCR-BR-0001"]);
+    let report_hash = format!("0x{}", "ab".repeat(32));
+    cli.ok(
+        Some(2),
+        &[
+            "project",
+            "validate",
+            "OGCR-BR-0001",
+            "--report-hash",
+            &report_hash,
+            "--justification",
+            "meets VM0047",
+            "--crediting-start",
+            "2023-01-01",
+            "--crediting-end",
+            "2033-01-01",
+        ],
+    );
+    assert_eq!(
+        cli.ok(None, &["project", "show", "OGCR-BR-0001"])["status"],
+        "validated"
+    );
+
+    // MRV: commitment, submission, overlap refused with a readable period.
+    let c = cli.json_out(&[
+        "cs01",
+        "commit",
+        "br-2024",
+        r#"{"tCO2e":1250.5,"period":"2024"}"#,
+    ]);
+    std::fs::write(cli.path("c.json"), c.to_string()).unwrap();
+    let s = cli.ok(
+        Some(1),
+        &[
+            "mrv",
+            "submit",
+            &example("mrv-br-2024.geojson"),
+            "--commitment",
+            &format!("@{}", cli.path("c.json")),
+        ],
+    );
+    assert_eq!(s["mrv_id"], 1);
+    assert_eq!(s["period"], "2024-01-01..2025-01-01");
+    let mut second: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("mrv-br-2024.geojson")).unwrap())
+            .unwrap();
+    second["properties"]["start_date"] = "2024-07-01".into();
+    second["id"] = "OGCR-BR-0001-MRV-2024H2".into();
+    std::fs::write(cli.path("mrv2.geojson"), second.to_string()).unwrap();
+    let c2 = cli.json_out(&[
+        "cs01",
+        "commit",
+        "br-2024h2",
+        r#"{"tCO2e":600,"period":"2024H2"}"#,
+    ]);
+    std::fs::write(cli.path("c2.json"), c2.to_string()).unwrap();
+    cli.fails(
+        Some(1),
+        &[
+            "mrv",
+            "submit",
+            &cli.path("mrv2.geojson"),
+            "--commitment",
+            &format!("@{}", cli.path("c2.json")),
+        ],
+        "MRV period 2024-07-01..2025-01-01 overlaps report 1",
+    );
+
+    // Verifier signs offline; anyone relays; reuse refused.
+    let att = cli.run(
+        None,
+        &[
+            "mrv",
+            "attest",
+            &format!("@{}", cli.path("c.json")),
+            "--verifier-id",
+            "did:ogcr:verifier:acme",
+            "--project-id",
+            "OGCR-BR-0001",
+            "--methodology",
+            "VM0047-v1.0",
+            "--key",
+            KEYS[3],
+            "--amount-kg",
+            "1250500",
+            "--report-hash",
+            &report_hash,
+        ],
+    );
+    assert!(
+        att.status.success(),
+        "{}",
+        String::from_utf8_lossy(&att.stderr)
+    );
+    std::fs::write(cli.path("att.json"), &att.stdout).unwrap();
+    let relay = cli.ok(
+        Some(5),
+        &[
+            "mrv",
+            "submit-attestation",
+            "1",
+            &format!("@{}", cli.path("att.json")),
+        ],
+    );
+    assert_eq!(relay["verifier"], VERIFIER);
+    cli.fails(
+        Some(5),
+        &[
+            "mrv",
+            "submit-attestation",
+            "1",
+            &format!("@{}", cli.path("att.json")),
+        ],
+        "was already used",
+    );
+    let shown = cli.ok(None, &["mrv", "show", "1"]);
+    assert_eq!(shown["status"], "verified");
+    assert_eq!(shown["verified_amount_kg"], "1250500");
+
+    // CRUs: issue with buffer, over-issuance refused, partial retire, frozen token.
+    let i = cli.ok(
+        Some(4),
+        &[
+            "cru",
+            "issue",
+            "--mrv",
+            "1",
+            "--to",
+            HOLDER,
+            "--amount",
+            "1000",
+            "--buffer",
+            "100",
+            "--buffer-to",
+            OPERATOR,
+            "--corsia",
+        ],
+    );
+    assert_eq!(i["token_id"], "1");
+    assert_eq!(i["buffer_token_id"], "2");
+    cli.fails(
+        Some(4),
+        &[
+            "cru", "issue", "--mrv", "1", "--to", HOLDER, "--amount", "151",
+        ],
+        "exceeds",
+    );
+    let ret = cli.ok(
+        Some(5),
+        &[
+            "cru",
+            "retire",
+            "1",
+            "--amount",
+            "250",
+            "--beneficiary",
+            "Acme Airlines",
+        ],
+    );
+    assert_eq!(ret["retired_token_id"], "3");
+    let held = cli.ok(None, &["cru", "list", HOLDER]);
+    let amounts: Vec<u64> = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["amount_t"].as_u64().unwrap())
+        .collect();
+    assert_eq!(amounts, vec![750, 250]);
+    assert_eq!(cli.ok(None, &["cru", "show", "3"])["status"], "retired");
+    cli.fails(Some(5), &["cru", "transfer", "3", DEVELOPER], "cannot move");
+    cli.ok(Some(5), &["cru", "transfer", "1", DEVELOPER]);
+    assert_eq!(cli.ok(None, &["cru", "show", "1"])["owner"], DEVELOPER);
+
+    // Pause stops registry operations.
+    cli.ok(Some(4), &["pause"]);
+    cli.fails(
+        Some(1),
+        &["project", "archive", "OGCR-BR-0001", "--reason", "x"],
+        "the registry is paused",
+    );
+    cli.ok(Some(0), &["unpause"]);
+}
+
+#[test]
+fn chain_commands_explain_missing_setup() {
+    let (_anvil, rpc) = spawn_anvil();
+    let cli = Cli {
+        dir: tempfile::tempdir().unwrap(),
+        rpc,
+    };
+    cli.fails(
+        None,
+        &["project", "show", "X"],
+        "run `ogcr deploy --network anvil` first",
+    );
+    cli.fails(None, &["deploy"], "deploy needs a signer");
+    cli.fails(
+        Some(0),
+        &["deploy", "--network", "sepolia"],
+        "serves chain 31337, but 11155111 was expected",
+    );
+    cli.fails(
+        Some(0),
+        &["deploy", "--network", "moon"],
+        "unknown network \"moon\"",
+    );
+}
