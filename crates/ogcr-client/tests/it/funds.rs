@@ -26,5 +26,8 @@ async fn a_signer_without_eth_gets_insufficient_funds() {
     }
     assert!(err.to_string().contains("insufficient funds"), "{err}");
     // Nothing was registered.
-    assert!(w.admin.project("P-POOR").await.is_err());
+    crate::common::assert_revert(
+        w.admin.project("P-POOR").await,
+        &["project P-POOR does not exist"],
+    );
 }

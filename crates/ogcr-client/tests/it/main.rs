@@ -6,4 +6,5 @@ mod common;
 mod deploy;
 mod funds;
 mod lifecycle;
+mod policy;
 mod roles;
