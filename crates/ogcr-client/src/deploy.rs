@@ -87,6 +87,12 @@ pub async fn deploy(
     }
 
     let admin = opts.administrator.unwrap_or(deployer);
+    if !opts.grants.is_empty() && admin != deployer {
+        return Err(Error::Config(format!(
+            "roles can be granted at deployment only when the deployer {deployer} is the \
+             administrator (administrator: {admin}); grant them later with `ogcr roles grant`"
+        )));
+    }
     let delay = alloy::primitives::aliases::U48::from(opts.admin_delay_secs);
 
     progress("deploying OGCRAccessControl");
@@ -130,12 +136,6 @@ pub async fn deploy(
     let carbon_removal_unit = deployed(&provider, &r).await?;
 
     if !opts.grants.is_empty() {
-        if admin != deployer {
-            return Err(Error::Config(format!(
-                "roles can be granted at deployment only when the deployer {deployer} is the \
-                 administrator (administrator: {admin}); grant them later with `ogcr roles grant`"
-            )));
-        }
         let acl = OGCRAccessControl::new(access_control.address, &provider);
         for (role, account) in &opts.grants {
             progress(&format!(
@@ -197,7 +197,8 @@ async fn send_deploy(
     let tx = *pending.tx_hash();
     info!(target: "ogcr::deploy", %tx, what, "deployment sent");
     let receipt = pending
-        .with_required_confirmations(policy.confirmations.max(1))
+        // alloy counts the inclusion block as the first confirmation.
+        .with_required_confirmations(policy.confirmations + 1)
         .with_timeout(Some(policy.timeout))
         .get_receipt()
         .await

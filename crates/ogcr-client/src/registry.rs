@@ -163,7 +163,8 @@ pub(crate) async fn send_call<P: Provider, C: SolCall>(
     let tx = *pending.tx_hash();
     info!(target: "ogcr::client", %tx, what, "transaction sent");
     let receipt = pending
-        .with_required_confirmations(policy.confirmations.max(1))
+        // alloy counts the inclusion block as the first confirmation.
+        .with_required_confirmations(policy.confirmations + 1)
         .with_timeout(Some(policy.timeout))
         .get_receipt()
         .await

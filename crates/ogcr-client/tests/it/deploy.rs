@@ -283,11 +283,8 @@ async fn deploy_grants_roles_when_the_deployer_administers() {
     );
 }
 
-// BUG: `deploy` checks "grants need the deployer to be the administrator" only after the four
-// contracts are deployed: the Config error comes back after spending gas on a deployment that
-// no manifest records. The check belongs before the first transaction.
+// Grants need the deployer to be the administrator: refused before any transaction is sent.
 #[tokio::test]
-#[ignore = "BUG: deploy validates grants after deploying (see comment)"]
 async fn deploy_refuses_grants_for_another_administrator_before_sending_anything() {
     let anvil = spawn_anvil();
     let dir = tempfile::tempdir().unwrap();

@@ -88,13 +88,8 @@ async fn zero_confirmations_return_at_inclusion() {
     assert_eq!(out.block_number, latest, "anvil mined no further block");
 }
 
-// BUG: `TxPolicy::confirmations` (and `Network::confirmations`, "blocks to wait after
-// inclusion") is passed to alloy as `confirmations.max(1)`, but alloy's required confirmations
-// count the inclusion block itself (1 = included). So `confirmations = 1` returns at inclusion,
-// exactly like 0, and sepolia's `confirmations = 2` waits one block after inclusion, not two.
-// The fix is `confirmations + 1` in `send_call` and `send_deploy`.
+// `confirmations` counts blocks after inclusion (alloy counts the inclusion block as one).
 #[tokio::test]
-#[ignore = "BUG: confirmations are off by one (see comment)"]
 async fn one_confirmation_waits_for_one_block_after_inclusion() {
     let w = World::new(false).await;
     let admin = admin_with(
