@@ -96,9 +96,9 @@ pub async fn deploy(
     let delay = alloy::primitives::aliases::U48::from(opts.admin_delay_secs);
 
     progress("deploying OGCRAccessControl");
-    let r = send_deploy(
+    let r = send_call(
         OGCRAccessControl::deploy_builder(&provider, delay, admin),
-        deployer,
+        Some(deployer),
         policy,
         "OGCRAccessControl",
     )
@@ -106,9 +106,9 @@ pub async fn deploy(
     let access_control = deployed(&provider, &r).await?;
 
     progress("deploying ProjectRegistry");
-    let r = send_deploy(
+    let r = send_call(
         ProjectRegistry::deploy_builder(&provider, access_control.address),
-        deployer,
+        Some(deployer),
         policy,
         "ProjectRegistry",
     )
@@ -116,9 +116,9 @@ pub async fn deploy(
     let project_registry = deployed(&provider, &r).await?;
 
     progress("deploying MRVRegistry");
-    let r = send_deploy(
+    let r = send_call(
         MRVRegistry::deploy_builder(&provider, access_control.address, project_registry.address),
-        deployer,
+        Some(deployer),
         policy,
         "MRVRegistry",
     )
@@ -126,9 +126,9 @@ pub async fn deploy(
     let mrv_registry = deployed(&provider, &r).await?;
 
     progress("deploying CarbonRemovalUnit");
-    let r = send_deploy(
+    let r = send_call(
         CarbonRemovalUnit::deploy_builder(&provider, access_control.address, mrv_registry.address),
-        deployer,
+        Some(deployer),
         policy,
         "CarbonRemovalUnit",
     )
@@ -177,36 +177,6 @@ pub async fn deploy(
         deployed: true,
         manifest_path,
     })
-}
-
-async fn send_deploy(
-    builder: alloy::contract::RawCallBuilder<&DynProvider>,
-    deployer: Address,
-    policy: &TxPolicy,
-    what: &str,
-) -> Result<TransactionReceipt> {
-    let estimate = builder
-        .estimate_gas()
-        .await
-        .map_err(|e| Error::from_contract(e, Some(deployer)))?;
-    let builder = builder.gas((estimate as f64 * policy.gas.limit_multiplier).ceil() as u64);
-    let pending = builder
-        .send()
-        .await
-        .map_err(|e| Error::from_contract(e, Some(deployer)))?;
-    let tx = *pending.tx_hash();
-    info!(target: "ogcr::deploy", %tx, what, "deployment sent");
-    let receipt = pending
-        // alloy counts the inclusion block as the first confirmation.
-        .with_required_confirmations(policy.confirmations + 1)
-        .with_timeout(Some(policy.timeout))
-        .get_receipt()
-        .await
-        .map_err(|e| Error::Rpc(format!("waiting for the {what} deployment {tx}: {e}")))?;
-    if !receipt.status() {
-        return Err(Error::Reverted(tx));
-    }
-    Ok(receipt)
 }
 
 async fn deployed(provider: &DynProvider, r: &TransactionReceipt) -> Result<Deployed> {

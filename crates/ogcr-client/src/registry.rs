@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use alloy::{
-    contract::SolCallBuilder,
+    contract::{CallBuilder, CallDecoder, SolCallBuilder},
     network::EthereumWallet,
     primitives::{Address, B256, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
@@ -133,10 +133,10 @@ impl From<&TransactionReceipt> for TxOutcome {
     }
 }
 
-/// Sends a contract call under a policy: estimate (a revert is decoded here), pad the gas,
-/// apply fee caps, send, and wait for the receipt with the required confirmations.
-pub(crate) async fn send_call<P: Provider, C: SolCall>(
-    call: SolCallBuilder<P, C>,
+/// Sends a contract call or deployment under a policy: estimate (a revert is decoded here),
+/// pad the gas, apply fee caps, send, and wait for the receipt with the required confirmations.
+pub(crate) async fn send_call<P: Provider, D: CallDecoder>(
+    call: CallBuilder<P, D>,
     sender: Option<Address>,
     policy: &TxPolicy,
     what: &str,
