@@ -47,37 +47,21 @@ pub fn role_name(role: B256) -> String {
 
 /// A unix timestamp as an ISO date (or date-time when not at midnight UTC).
 pub fn format_time(ts: u64) -> String {
-    let Ok(secs) = i64::try_from(ts) else {
+    let Some(t) = i64::try_from(ts)
+        .ok()
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+    else {
         return ts.to_string();
     };
-    let (y, m, d) = civil(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    if rem == 0 {
-        format!("{y:04}-{m:02}-{d:02}")
+    if ts.is_multiple_of(86_400) {
+        t.format("%Y-%m-%d").to_string()
     } else {
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn name(table: &[&str], value: u8) -> String {
+/// The name of an on-chain status value in one of the tables above.
+pub fn status_name(table: &[&str], value: u8) -> String {
     table
         .get(usize::from(value))
         .map_or_else(|| format!("status {value}"), |s| (*s).to_owned())
@@ -149,7 +133,7 @@ fn mrv(e: MRVRegistry::MRVRegistryErrors) -> String {
         E::MRVRegistryNotPending(e) => format!(
             "MRV report {} is {}, not awaiting verification",
             e.mrvId,
-            name(&MRV_STATUS, e.status)
+            status_name(&MRV_STATUS, e.status)
         ),
         E::MRVRegistrySelfVerification(e) => {
             format!("the verifier of MRV report {} is its submitter", e.mrvId)
@@ -206,8 +190,8 @@ fn project(e: ProjectRegistry::ProjectRegistryErrors) -> String {
         E::ProjectRegistryInvalidTransition(e) => format!(
             "project {} is {} and cannot become {}",
             e.projectId,
-            name(&PROJECT_STATUS, e.current),
-            name(&PROJECT_STATUS, e.requested)
+            status_name(&PROJECT_STATUS, e.current),
+            status_name(&PROJECT_STATUS, e.requested)
         ),
         E::ProjectRegistryInvalidCreditingPeriod(e) => format!(
             "crediting period {}..{} is empty or inverted",
@@ -237,7 +221,7 @@ fn cru(e: CarbonRemovalUnit::CarbonRemovalUnitErrors) -> String {
         E::CRUInvalidStatus(e) => format!(
             "CRU token {} is {}; the operation is not allowed",
             e.tokenId,
-            name(&UNIT_STATUS, e.status)
+            status_name(&UNIT_STATUS, e.status)
         ),
         E::CRUNonTransferable(e) => {
             format!(

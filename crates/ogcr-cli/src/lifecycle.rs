@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use alloy::primitives::{Address, U256};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use ogcr_bindings::errors::{MRV_STATUS, PROJECT_STATUS, UNIT_STATUS, format_time};
+use ogcr_bindings::errors::{
+    MRV_STATUS, PROJECT_STATUS, UNIT_STATUS, format_time, status_name as name,
+};
 use ogcr_client::{
     DeployOptions, IssueParams, Registry, ReportSubmission, RetirementInfo, role_id,
 };
@@ -18,14 +20,6 @@ use crate::{
     docs,
     input::json_arg,
 };
-
-fn name(table: &[&str], v: u8) -> String {
-    table
-        .get(usize::from(v))
-        .copied()
-        .unwrap_or("unknown")
-        .to_owned()
-}
 
 fn done(chain: &ChainArgs, o: &ogcr_client::TxOutcome, extra: Value) -> Result<Outcome> {
     let mut m = tx_fields(o);
