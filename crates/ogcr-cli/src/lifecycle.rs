@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use crate::{
     Outcome,
-    chain::{ChainArgs, block_on, emit, hash_or_file, parse_address, parse_time, tx_fields},
+    chain::{
+        ChainArgs, block_on, emit, hash_or_file, midnight, parse_address, parse_time, tx_fields,
+    },
     cs01::AttestArgs,
     docs,
     input::json_arg,
@@ -30,6 +32,23 @@ fn done(chain: &ChainArgs, o: &ogcr_client::TxOutcome, extra: Value) -> Result<O
     }
     emit(chain.json, &Value::Object(m))?;
     Ok(Outcome::Success)
+}
+
+/// A report given as a file (its SHA-256 is recorded) or directly as its SHA-256.
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Report file; its SHA-256 is recorded on chain.
+    #[arg(long, conflicts_with = "report_hash")]
+    report: Option<PathBuf>,
+    /// Report SHA-256 (0x + 64 hex digits).
+    #[arg(long)]
+    report_hash: Option<String>,
+}
+
+impl ReportArgs {
+    fn hash(&self, what: &str) -> Result<alloy::primitives::B256> {
+        hash_or_file(self.report_hash.as_deref(), self.report.as_ref(), what)
+    }
 }
 
 // ------------------------------------------------------------------------ deploy
@@ -247,12 +266,8 @@ enum ProjectCommand {
     Validate {
         /// The project id.
         project_id: String,
-        /// Validation report file (its SHA-256 is recorded).
-        #[arg(long, conflicts_with = "report_hash")]
-        report: Option<PathBuf>,
-        /// Validation report SHA-256.
-        #[arg(long)]
-        report_hash: Option<String>,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Justification.
         #[arg(long)]
         justification: String,
@@ -267,12 +282,8 @@ enum ProjectCommand {
     Reject {
         /// The project id.
         project_id: String,
-        /// Validation report file.
-        #[arg(long, conflicts_with = "report_hash")]
-        report: Option<PathBuf>,
-        /// Validation report SHA-256.
-        #[arg(long)]
-        report_hash: Option<String>,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Why.
         #[arg(long)]
         justification: String,
@@ -373,12 +384,11 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
             ProjectCommand::Validate {
                 project_id,
                 report,
-                report_hash,
                 justification,
                 crediting_start,
                 crediting_end,
             } => {
-                let h = hash_or_file(report_hash.as_deref(), report.as_ref(), "validation report")?;
+                let h = report.hash("validation report")?;
                 let period = (parse_time(crediting_start)?, parse_time(crediting_end)?);
                 let o = reg
                     .validate_project(project_id, h, justification, period)
@@ -392,10 +402,9 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
             ProjectCommand::Reject {
                 project_id,
                 report,
-                report_hash,
                 justification,
             } => {
-                let h = hash_or_file(report_hash.as_deref(), report.as_ref(), "validation report")?;
+                let h = report.hash("validation report")?;
                 let o = reg.reject_project(project_id, h, justification).await?;
                 done(
                     c,
@@ -471,12 +480,8 @@ enum MrvCommand {
         /// Reject the report instead.
         #[arg(long, conflicts_with = "amount_kg")]
         reject: bool,
-        /// Verification report file.
-        #[arg(long, conflicts_with = "report_hash")]
-        report: Option<PathBuf>,
-        /// Verification report SHA-256.
-        #[arg(long)]
-        report_hash: Option<String>,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Sign an EIP-712 attestation offline for this deployment's MRVRegistry (no chain access).
     Attest(Box<AttestArgs>),
@@ -520,8 +525,8 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                         .context("invalid commitment json")?;
                 commitment.check_well_formed()?;
                 let stored = docs::store(docs_dir, &text)?;
-                let start = day_start(doc.properties.start_date)?;
-                let end = day_start(doc.properties.end_date)? + 86_400;
+                let start = midnight(doc.properties.start_date)?;
+                let end = midnight(doc.properties.end_date)? + 86_400;
                 let s = ReportSubmission {
                     projectId: doc.properties.project_id.clone(),
                     mrvHash: stored.hash,
@@ -544,13 +549,8 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                 amount_kg,
                 reject,
                 report,
-                report_hash,
             } => {
-                let h = hash_or_file(
-                    report_hash.as_deref(),
-                    report.as_ref(),
-                    "verification report",
-                )?;
+                let h = report.hash("verification report")?;
                 let o = reg
                     .verify_report(*mrv_id, !reject, amount_kg.unwrap_or(0), h)
                     .await?;
@@ -600,15 +600,6 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
             MrvCommand::Attest(_) => unreachable!("handled above"),
         }
     })
-}
-
-fn day_start(d: chrono::NaiveDate) -> Result<u64> {
-    let ts = d
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc()
-        .timestamp();
-    u64::try_from(ts).map_err(|_| anyhow!("date {d} is before 1970"))
 }
 
 /// The on-chain struct, signer and signature bytes of an EIP-712 attestation.
