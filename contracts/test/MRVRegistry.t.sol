@@ -26,8 +26,6 @@ contract OwnerWallet is IERC1271 {
 }
 
 contract MRVRegistryTest is OGCRTest {
-    bytes32 internal constant VREPORT = VREPORT_HASH;
-
     function setUp() public override {
         super.setUp();
         _registerAndValidate(PID);
@@ -196,7 +194,7 @@ contract MRVRegistryTest is OGCRTest {
         uint64 a = _submit(PID, Y2024, H2_2024);
         uint64 b = _submit(PID, H2_2024, Y2025);
         vm.prank(verifier);
-        mrv.verifyReport(a, false, 0, VREPORT);
+        mrv.verifyReport(a, false, 0, VREPORT_HASH);
         // Same period and same commitment can be submitted again, before b.
         vm.assertEq(uint256(mrv.findPrevHint(PID, Y2024)), 0);
         uint64 again = _submit(PID, Y2024, H2_2024);
@@ -238,24 +236,24 @@ contract MRVRegistryTest is OGCRTest {
         uint64 id = _submit(PID, Y2024, H2_2024);
         vm.expectEmit(address(mrv));
         emit IMRVRegistry.MRVVerified(
-            id, verifier, 1_250_500, keccak256(bytes(PID)), VREPORT, bytes32(0), NOW
+            id, verifier, 1_250_500, keccak256(bytes(PID)), VREPORT_HASH, bytes32(0), NOW
         );
         vm.prank(verifier);
-        mrv.verifyReport(id, true, 1_250_500, VREPORT);
+        mrv.verifyReport(id, true, 1_250_500, VREPORT_HASH);
         IMRVRegistry.ReportView memory r = mrv.getReport(id);
         vm.assertEq(uint256(uint8(r.status)), uint256(uint8(IMRVRegistry.MRVStatus.Verified)));
         vm.assertEq(uint256(r.verifiedAmountKg), 1_250_500);
         vm.assertEq(r.verifier, verifier);
-        vm.assertEq(r.verificationReportHash, VREPORT);
+        vm.assertEq(r.verificationReportHash, VREPORT_HASH);
         vm.assertEq(uint256(r.verifiedAt), NOW);
     }
 
     function test_verifyReport_rejectsAndEmits() public {
         uint64 id = _submit(PID, Y2024, H2_2024);
         vm.expectEmit(address(mrv));
-        emit IMRVRegistry.MRVRejected(id, verifier, keccak256(bytes(PID)), VREPORT, bytes32(0), NOW);
+        emit IMRVRegistry.MRVRejected(id, verifier, keccak256(bytes(PID)), VREPORT_HASH, bytes32(0), NOW);
         vm.prank(verifier);
-        mrv.verifyReport(id, false, 0, VREPORT);
+        mrv.verifyReport(id, false, 0, VREPORT_HASH);
         vm.assertEq(uint256(uint8(mrv.getReport(id).status)), uint256(uint8(IMRVRegistry.MRVStatus.Rejected)));
     }
 
@@ -263,12 +261,12 @@ contract MRVRegistryTest is OGCRTest {
         uint64 id = _submit(PID, Y2024, H2_2024);
         vm.startPrank(verifier);
         vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidAmount.selector, 0));
-        mrv.verifyReport(id, true, 0, VREPORT);
+        mrv.verifyReport(id, true, 0, VREPORT_HASH);
         vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidAmount.selector, 5));
-        mrv.verifyReport(id, false, 5, VREPORT);
+        mrv.verifyReport(id, false, 5, VREPORT_HASH);
         uint256 tooBig = uint256(type(uint128).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryInvalidAmount.selector, tooBig));
-        mrv.verifyReport(id, true, tooBig, VREPORT);
+        mrv.verifyReport(id, true, tooBig, VREPORT_HASH);
         vm.expectRevert(IMRVRegistry.MRVRegistryZeroHash.selector);
         mrv.verifyReport(id, true, 1, bytes32(0));
         vm.stopPrank();
@@ -283,10 +281,10 @@ contract MRVRegistryTest is OGCRTest {
                 IMRVRegistry.MRVRegistryNotPending.selector, id, IMRVRegistry.MRVStatus.Verified
             )
         );
-        mrv.verifyReport(id, true, 1000, VREPORT);
+        mrv.verifyReport(id, true, 1000, VREPORT_HASH);
         vm.prank(verifier);
         vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryUnknownReport.selector, uint64(42)));
-        mrv.verifyReport(42, true, 1000, VREPORT);
+        mrv.verifyReport(42, true, 1000, VREPORT_HASH);
         vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistryUnknownReport.selector, uint64(42)));
         mrv.getReport(42);
     }
@@ -298,7 +296,7 @@ contract MRVRegistryTest is OGCRTest {
         acl.grantRole(role, developer);
         vm.prank(developer);
         vm.expectRevert(abi.encodeWithSelector(IMRVRegistry.MRVRegistrySelfVerification.selector, id));
-        mrv.verifyReport(id, true, 1000, VREPORT);
+        mrv.verifyReport(id, true, 1000, VREPORT_HASH);
     }
 
     // ------------------------------------------------------- attested verification
@@ -309,7 +307,7 @@ contract MRVRegistryTest is OGCRTest {
         bytes memory sig = _sign(VERIFIER_KEY, a);
         bytes32 digest = mrv.attestationDigest(a);
         vm.expectEmit(address(mrv));
-        emit IMRVRegistry.MRVVerified(id, verifier, 777_000, keccak256(bytes(PID)), VREPORT, digest, NOW);
+        emit IMRVRegistry.MRVVerified(id, verifier, 777_000, keccak256(bytes(PID)), VREPORT_HASH, digest, NOW);
         vm.expectEmit(address(mrv));
         emit IMRVRegistry.MRVAttestationAccepted(id, digest, stranger, verifier, a, sig);
         vm.prank(stranger);
