@@ -187,6 +187,17 @@ pub fn events<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Ve
         .collect()
 }
 
+/// The first event of type `E` emitted by `emitter` in a receipt, or `Error::MissingEvent`.
+fn first_event<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Result<E> {
+    events::<E>(receipt, emitter)
+        .into_iter()
+        .next()
+        .ok_or(Error::MissingEvent {
+            tx: receipt.transaction_hash,
+            event: E::SIGNATURE,
+        })
+}
+
 /// A role by name (`developer`, `validator`, `verifier`, `registry_operator`, `administrator`).
 pub fn role_id(name: &str) -> Result<B256> {
     let wanted = name.to_ascii_lowercase().replace('-', "_");
@@ -485,12 +496,11 @@ impl Registry {
         let r = self
             .send(self.mrv().submitReport(s, hint), "submitReport")
             .await?;
-        let ev =
-            events::<MRVRegistry::MRVSubmitted>(&r, self.manifest.contracts.mrv_registry.address);
-        let id = ev.first().map(|e| e.mrvId).ok_or(Error::MissingEvent {
-            tx: r.transaction_hash,
-            event: "MRVSubmitted",
-        })?;
+        let id = first_event::<MRVRegistry::MRVSubmitted>(
+            &r,
+            self.manifest.contracts.mrv_registry.address,
+        )?
+        .mrvId;
         Ok((id, (&r).into()))
     }
 
@@ -535,7 +545,7 @@ impl Registry {
         let minted = events::<CarbonRemovalUnit::CRUMinted>(&r, cru);
         let first = minted.first().ok_or(Error::MissingEvent {
             tx: r.transaction_hash,
-            event: "CRUMinted",
+            event: CarbonRemovalUnit::CRUMinted::SIGNATURE,
         })?;
         let buffer = if has_buffer {
             minted.get(1).map_or(U256::ZERO, |m| m.tokenId)
@@ -558,14 +568,7 @@ impl Registry {
         let r = self
             .send(self.cru().split(token_id, amount), "split")
             .await?;
-        let ev = events::<CarbonRemovalUnit::CRUSplit>(&r, self.cru_address());
-        let id = ev
-            .first()
-            .map(|e| e.newTokenId)
-            .ok_or(Error::MissingEvent {
-                tx: r.transaction_hash,
-                event: "CRUSplit",
-            })?;
+        let id = first_event::<CarbonRemovalUnit::CRUSplit>(&r, self.cru_address())?.newTokenId;
         Ok((id, (&r).into()))
     }
 
@@ -579,11 +582,7 @@ impl Registry {
         let r = self
             .send(self.cru().retire(token_id, amount, info), "retire")
             .await?;
-        let ev = events::<CarbonRemovalUnit::CRURetired>(&r, self.cru_address());
-        let id = ev.first().map(|e| e.tokenId).ok_or(Error::MissingEvent {
-            tx: r.transaction_hash,
-            event: "CRURetired",
-        })?;
+        let id = first_event::<CarbonRemovalUnit::CRURetired>(&r, self.cru_address())?.tokenId;
         Ok((id, (&r).into()))
     }
 
@@ -597,11 +596,7 @@ impl Registry {
         let r = self
             .send(self.cru().cancel(token_id, amount, reason.into()), "cancel")
             .await?;
-        let ev = events::<CarbonRemovalUnit::CRUCancelled>(&r, self.cru_address());
-        let id = ev.first().map(|e| e.tokenId).ok_or(Error::MissingEvent {
-            tx: r.transaction_hash,
-            event: "CRUCancelled",
-        })?;
+        let id = first_event::<CarbonRemovalUnit::CRUCancelled>(&r, self.cru_address())?.tokenId;
         Ok((id, (&r).into()))
     }
 
