@@ -1,0 +1,29 @@
+//! The ogcr indexer's database. One schema on two backends — SQLite (a file, the embedded
+//! default) and PostgreSQL — with numbered migrations per backend, typed rows, and one write
+//! path: [`Store::commit`] stores a batch of decoded rows *and* the checkpoint in a single
+//! transaction, so a crash at any point leaves either the whole batch or none of it.
+//! Rows changed inside the reorg window leave undo records that [`Store::rollback_to`]
+//! replays backwards when the chain reorganises.
+
+/// Document queue: fetch, verify, record.
+pub mod documents;
+/// The error type.
+pub mod error;
+/// Embedded migrations and their runner.
+mod migrate;
+/// Row types of every table.
+pub mod model;
+/// Reads used by the indexer, its tests and the API.
+pub mod read;
+/// Connecting and the backend.
+mod store;
+/// Typed rows and the SQL built from them.
+pub mod table;
+/// Atomic batch commits and rollbacks.
+pub mod write;
+
+pub use error::{Error, Result};
+pub use model::*;
+pub use store::{Backend, Store};
+pub use table::{Table, Val};
+pub use write::{ChangeSet, Mutation};
