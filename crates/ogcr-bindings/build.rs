@@ -65,6 +65,17 @@ fn main() {
             artifact.display().to_string()
         ));
     }
+    // The artifacts themselves, so consumers can read each contract's JSON ABI (the indexer
+    // decodes every event generically from it).
+    code.push_str("/// Forge artifact JSON of each bound contract (its `abi` field is the JSON ABI).\npub const ARTIFACTS: &[(&str, &str)] = &[\n");
+    for name in CONTRACTS {
+        let artifact = artifact_path(&artifacts, name);
+        code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            artifact.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
     fs::write(out.join("bindings.rs"), code).expect("write bindings.rs");
 }
 

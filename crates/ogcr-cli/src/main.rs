@@ -13,6 +13,8 @@ mod chain;
 mod cs01;
 /// The content-addressed document store.
 mod docs;
+/// The indexer command.
+mod index;
 /// Reading command arguments that hold JSON inline or as `@file`.
 mod input;
 /// Deploy, roles, pause, project, mrv and cru commands.
@@ -34,6 +36,7 @@ mod validate;
 ///   ogcr cru retire 1 --amount 100 --beneficiary "Acme Airlines" --private-key $HOLDER_KEY
 ///   ogcr cs01 commit emissions-2024-Q1 '{"period":"2024-Q1","tCO2e":1200}'
 ///   ogcr validate project.geojson
+///   ogcr index --once
 #[derive(Debug, Parser)]
 #[command(
     name = "ogcr",
@@ -66,6 +69,7 @@ enum Command {
     Project(lifecycle::ProjectArgs),
     Mrv(lifecycle::MrvArgs),
     Cru(lifecycle::CruArgs),
+    Index(index::IndexArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -79,6 +83,8 @@ enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // TLS for https RPC endpoints and document URLs (ring: no C toolchain beyond cc needed).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -96,6 +102,7 @@ fn main() -> ExitCode {
         Command::Project(args) => lifecycle::project(args),
         Command::Mrv(args) => lifecycle::mrv(args),
         Command::Cru(args) => lifecycle::cru(args),
+        Command::Index(args) => index::index(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -19,6 +19,9 @@ pub mod read;
 mod store;
 /// Typed rows and the SQL built from them.
 pub mod table;
+/// Throwaway SQLite and PostgreSQL stores for tests.
+#[cfg(feature = "testing")]
+pub mod testing;
 /// Atomic batch commits and rollbacks.
 pub mod write;
 

@@ -2,6 +2,8 @@
 //! current-state rows, their undo records and the new checkpoint) commits in one transaction.
 //! [`Store::rollback_to`] undoes every block above a given one, also in one transaction.
 
+use std::collections::{HashMap, hash_map::Entry};
+
 use sqlx::{Any, Connection, Transaction};
 
 use crate::{
@@ -105,6 +107,7 @@ async fn insert_all<T: Table>(
 }
 
 async fn mutate_all<T: Table>(tx: &mut Transaction<'_, Any>, muts: &[Mutation<T>]) -> Result<()> {
+    let muts = last_per_key(muts);
     let upserts: Vec<T> = muts
         .iter()
         .filter_map(|m| match m {
@@ -112,13 +115,37 @@ async fn mutate_all<T: Table>(tx: &mut Transaction<'_, Any>, muts: &[Mutation<T>
             Mutation::Delete(_) => None,
         })
         .collect();
-    for m in muts {
+    for m in &muts {
         if let Mutation::Delete(key) = m {
             let (sql, vals) = delete_by_key::<T>(key.clone());
             exec(tx, sql, vals).await?;
         }
     }
     insert_all(tx, &upserts, OnConflict::Update).await
+}
+
+/// The last mutation of each key, in order of first appearance. A batch may change one row
+/// several times (minted then moved, granted then revoked) and only its final state counts:
+/// deletes run before upserts, so an earlier upsert must not survive a later delete, and one
+/// multi-row upsert must not name a key twice (PostgreSQL refuses: "ON CONFLICT DO UPDATE
+/// command cannot affect row a second time").
+fn last_per_key<T: Table>(muts: &[Mutation<T>]) -> Vec<&Mutation<T>> {
+    let mut out: Vec<&Mutation<T>> = Vec::with_capacity(muts.len());
+    let mut index: HashMap<Vec<Val>, usize> = HashMap::with_capacity(muts.len());
+    for m in muts {
+        let key = match m {
+            Mutation::Upsert(r) => r.key(),
+            Mutation::Delete(k) => k.clone(),
+        };
+        match index.entry(key) {
+            Entry::Occupied(e) => out[*e.get()] = m,
+            Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push(m);
+            }
+        }
+    }
+    out
 }
 
 /// Tables whose rows belong to one block and go when that block is rolled back.
@@ -417,5 +444,28 @@ pub fn undo_record<T: Table>(block: i64, key: Vec<Val>, previous: Option<&T>) ->
         table_name: T::TABLE.to_owned(),
         row_key: serde_json::to_string(&key).expect("keys serialise"),
         previous: previous.map(|p| serde_json::to_string(p).expect("rows serialise")),
+    }
+}
+
+impl Store {
+    /// Deletes every indexed row (the schema stays): the next `ogcr index` starts from the
+    /// deployment block, possibly of another deployment.
+    pub async fn reset(&self) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = conn.begin().await?;
+        for table in BLOCK_TABLES.iter().chain(&[
+            Project::TABLE,
+            MrvReport::TABLE,
+            Token::TABLE,
+            RoleMember::TABLE,
+            Undo::TABLE,
+            Block::TABLE,
+            Document::TABLE,
+            ChainState::TABLE,
+        ]) {
+            exec(&mut tx, format!("DELETE FROM {table}"), Vec::new()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

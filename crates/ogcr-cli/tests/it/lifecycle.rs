@@ -17,11 +17,11 @@ const KEYS: [&str; 6] = [
     "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
     "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
 ];
-const DEVELOPER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+pub(crate) const DEVELOPER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const VALIDATOR: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
-const VERIFIER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
-const OPERATOR: &str = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
-const HOLDER: &str = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+pub(crate) const VERIFIER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+pub(crate) const OPERATOR: &str = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
+pub(crate) const HOLDER: &str = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
 
 struct Anvil(Child);
 
@@ -60,13 +60,13 @@ fn spawn_anvil() -> (Anvil, String) {
     (anvil, format!("http://127.0.0.1:{port}"))
 }
 
-struct Cli {
-    dir: tempfile::TempDir,
-    rpc: String,
+pub(crate) struct Cli {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) rpc: String,
 }
 
 impl Cli {
-    fn run(&self, key: Option<usize>, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, key: Option<usize>, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ogcr"));
         cmd.current_dir(self.dir.path())
             .env_clear()
@@ -382,6 +382,8 @@ fn full_lifecycle_through_the_cli() {
         "the registry is paused",
     );
     cli.ok(Some(0), &["unpause"]);
+
+    crate::index::check_lifecycle_index(&cli);
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Tests that run the built `ogcr` binary.
 
+/// What `ogcr index` makes of the lifecycle.
+mod index;
 /// The chain lifecycle against anvil.
 mod lifecycle;
 
