@@ -69,11 +69,12 @@ fn now() -> i64 {
 impl Resolver {
     /// A resolver over `sources`.
     pub fn new(sources: DocumentSources) -> Self {
+        ogcr_client::registry::ensure_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(sources.timeout)
             .user_agent(concat!("ogcr-indexer/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
+            .expect("an HTTP client with a timeout and a user agent always builds");
         Resolver { sources, http }
     }
 

@@ -83,8 +83,7 @@ enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // TLS for https RPC endpoints and document URLs (ring: no C toolchain beyond cc needed).
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    ogcr_client::registry::ensure_tls_provider();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -74,11 +74,19 @@ impl Default for TxPolicy {
     }
 }
 
+/// Makes rustls' ring crypto provider the process default unless one is installed already.
+/// HTTPS (RPC endpoints, document URLs) needs a provider; every HTTP client of ogcr calls this
+/// first, so no embedding program has to.
+pub fn ensure_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Connects to `rpc_url`, with a wallet when a signer is given.
 pub async fn connect_provider(
     rpc_url: &str,
     signer: Option<PrivateKeySigner>,
 ) -> Result<DynProvider> {
+    ensure_tls_provider();
     let builder = ProviderBuilder::new();
     let provider = match signer {
         Some(s) => builder
