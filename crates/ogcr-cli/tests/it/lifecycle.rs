@@ -9,7 +9,7 @@ use std::{
 
 use serde_json::Value;
 
-const KEYS: [&str; 6] = [
+pub(crate) const KEYS: [&str; 6] = [
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
@@ -23,7 +23,7 @@ pub(crate) const VERIFIER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 pub(crate) const OPERATOR: &str = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
 pub(crate) const HOLDER: &str = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
 
-struct Anvil(Child);
+pub(crate) struct Anvil(Child);
 
 impl Drop for Anvil {
     fn drop(&mut self) {
@@ -32,11 +32,11 @@ impl Drop for Anvil {
     }
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn spawn_anvil() -> (Anvil, String) {
+pub(crate) fn spawn_anvil() -> (Anvil, String) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -1,5 +1,7 @@
 //! Tests that run the built `ogcr` binary.
 
+/// `ogcr index` killed at random points.
+mod crash;
 /// What `ogcr index` makes of the lifecycle.
 mod index;
 /// The chain lifecycle against anvil.
