@@ -5,7 +5,12 @@
 # then runs the CI-style checks and all tests:
 #   Solidity: forge fmt --check, forge build --sizes, forge test (unit, fuzz, invariant)
 #             with the gas snapshots in snapshots/ compared against the committed figures;
-#   Rust:     cargo fmt --check, cargo clippy -D warnings, cargo nextest.
+#   Rust:     cargo fmt --check, cargo clippy -D warnings, cargo nextest, the store tests on
+#             both SQLite and PostgreSQL.
+# PostgreSQL: a throwaway cluster from scripts/pg-test-cluster.sh (which installs the Debian
+# package if needed), stopped and deleted on exit, unless OGCR_TEST_POSTGRES_URL is already set
+# (then that server is used). OGCR_REQUIRE_POSTGRES=1 makes a test fail rather than skip the
+# PostgreSQL half when no server is given.
 # With CI=true the `ci` Foundry profile (more fuzz and invariant runs) is used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +43,18 @@ cargo fmt --all --check
 
 step "cargo clippy --workspace --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "PostgreSQL for the store tests"
+export OGCR_REQUIRE_POSTGRES=1
+if [ -n "${OGCR_TEST_POSTGRES_URL:-}" ]; then
+  echo "using OGCR_TEST_POSTGRES_URL from the environment"
+else
+  pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/ogcr-pg.XXXXXX")"
+  trap 'scripts/pg-test-cluster.sh stop "$pg_dir"' EXIT
+  OGCR_TEST_POSTGRES_URL="$(scripts/pg-test-cluster.sh start "$pg_dir")"
+  export OGCR_TEST_POSTGRES_URL
+  echo "throwaway cluster: $OGCR_TEST_POSTGRES_URL"
+fi
 
 step "cargo nextest run --workspace"
 if cargo nextest --version >/dev/null 2>&1; then

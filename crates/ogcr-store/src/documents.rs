@@ -4,7 +4,7 @@
 use crate::{
     Document, Result, Store, Table,
     model::doc_status,
-    table::{OnConflict, bind_all, insert_statements},
+    table::{OnConflict, bind_all, for_backend, insert_statements},
 };
 use sqlx::Connection;
 
@@ -32,6 +32,7 @@ impl Store {
         let mut conn = self.conn().await?;
         let mut tx = conn.begin().await?;
         for (sql, vals) in insert_statements(std::slice::from_ref(doc), OnConflict::Update) {
+            let sql = for_backend(&tx, sql);
             bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
                 .execute(&mut *tx)
                 .await?;

@@ -4,13 +4,17 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The database URL names no supported backend.
-    #[error("unsupported database url {0:?}: use sqlite://PATH (or a plain file path) or postgres://USER@HOST/DB")]
+    #[error(
+        "unsupported database url {0:?}: use sqlite://PATH (or a plain file path) or postgres://USER@HOST/DB"
+    )]
     UnsupportedUrl(String),
     /// A driver or connection error.
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
     /// A released migration differs from the one applied to this database.
-    #[error("migration {version} ({description}) was changed after it was applied to this database (checksum {applied} in the database, {expected} in this build)")]
+    #[error(
+        "migration {version} ({description}) was changed after it was applied to this database (checksum {applied} in the database, {expected} in this build)"
+    )]
     MigrationChanged {
         /// Migration number.
         version: i64,
@@ -25,7 +29,9 @@ pub enum Error {
     #[error("the database has migration {0}, which this build does not know: upgrade ogcr")]
     MigrationUnknown(i64),
     /// The database already follows another deployment.
-    #[error("this database indexes {existing}; refusing to mix in {requested}. Use another database or --reset")]
+    #[error(
+        "this database indexes {existing}; refusing to mix in {requested}. Use another database or --reset"
+    )]
     OtherDeployment {
         /// What the database follows.
         existing: String,
@@ -41,7 +47,9 @@ pub enum Error {
         checkpoint: i64,
     },
     /// A rollback below the oldest block with undo records.
-    #[error("cannot roll back to block {target}: undo records only reach block {floor} (the reorg is deeper than the reorg window); re-index with --reset")]
+    #[error(
+        "cannot roll back to block {target}: undo records only reach block {floor} (the reorg is deeper than the reorg window); re-index with --reset"
+    )]
     RollbackTooDeep {
         /// Requested block.
         target: i64,

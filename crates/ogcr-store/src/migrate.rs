@@ -83,13 +83,16 @@ async fn apply(conn: &mut sqlx::AnyConnection, migrations: &[Migration]) -> Resu
     {
         tracing::info!(target: "ogcr::store", version = m.version, description = m.description, "applying migration");
         let mut tx = conn.begin().await?;
-        tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))).await?;
-        sqlx::query("INSERT INTO ogcr_migrations (version, description, checksum) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.description)
-            .bind(checksum(m.sql))
-            .execute(&mut *tx)
+        tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql)))
             .await?;
+        sqlx::query(
+            "INSERT INTO ogcr_migrations (version, description, checksum) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.description)
+        .bind(checksum(m.sql))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
     }
     Ok(())

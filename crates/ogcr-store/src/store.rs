@@ -128,12 +128,12 @@ mod tests {
             normalise("data/ogcr.db").unwrap(),
             ("sqlite://data/ogcr.db?mode=rwc".into(), Backend::Sqlite)
         );
-        assert_eq!(normalise("sqlite://x.db").unwrap().0, "sqlite://x.db?mode=rwc");
-        assert_eq!(normalise("sqlite::memory:").unwrap().0, "sqlite::memory:");
         assert_eq!(
-            normalise("postgres://u@h/db").unwrap().1,
-            Backend::Postgres
+            normalise("sqlite://x.db").unwrap().0,
+            "sqlite://x.db?mode=rwc"
         );
+        assert_eq!(normalise("sqlite::memory:").unwrap().0, "sqlite::memory:");
+        assert_eq!(normalise("postgres://u@h/db").unwrap().1, Backend::Postgres);
         let err = normalise("mysql://h/db").unwrap_err().to_string();
         assert!(err.contains("mysql://h/db"), "{err}");
     }

@@ -1,12 +1,14 @@
 //! Throwaway stores for tests, of this crate and of the crates built on it (feature `testing`).
 //!
-//! [`sqlite`] makes a fresh SQLite database in a temporary directory. [`postgres`] makes a
-//! fresh database, `ogcr_test_<random hex>`, on the PostgreSQL server named by the
-//! `OGCR_TEST_POSTGRES_URL` environment variable, so tests stay isolated and may run in
-//! parallel; `scripts/test.sh` starts a throwaway cluster (`scripts/pg-test-cluster.sh`) and sets
-//! the variable. Without it the PostgreSQL half of a test is skipped with a note on stderr,
-//! unless `OGCR_REQUIRE_POSTGRES=1`, which turns the skip into a panic so CI never passes
-//! silently on SQLite alone. [`backends`] yields both, for a test body that runs on each.
+//! [`sqlite`](crate::testing::sqlite) makes a fresh SQLite database in a temporary
+//! directory. [`postgres`](crate::testing::postgres) makes a fresh database,
+//! `ogcr_test_<random hex>`, on the PostgreSQL server named by the `OGCR_TEST_POSTGRES_URL`
+//! environment variable, so tests stay isolated and may run in parallel; `scripts/test.sh`
+//! starts a throwaway cluster (`scripts/pg-test-cluster.sh`) and sets the variable. Without it
+//! the PostgreSQL half of a test is skipped with a note on stderr, unless
+//! `OGCR_REQUIRE_POSTGRES=1`, which turns the skip into a panic so CI never passes silently on
+//! SQLite alone. [`backends`](crate::testing::backends) yields both, for a test body that runs
+//! on each.
 //!
 //! Unlike the rest of the crate these helpers read the environment and panic on failure: they
 //! exist for tests only. The test databases are not dropped afterwards; the throwaway cluster
@@ -81,7 +83,10 @@ pub async fn postgres() -> Option<Store> {
 
 /// [`postgres`], also returning the new database's URL.
 async fn postgres_with_url() -> Option<(String, Store)> {
-    let Some(admin_url) = std::env::var(POSTGRES_URL_VAR).ok().filter(|u| !u.is_empty()) else {
+    let Some(admin_url) = std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         if std::env::var(REQUIRE_POSTGRES_VAR).is_ok_and(|v| v == "1") {
             panic!(
                 "{POSTGRES_URL_VAR} is not set but {REQUIRE_POSTGRES_VAR}=1: start a server with \
@@ -103,7 +108,9 @@ async fn postgres_with_url() -> Option<(String, Store)> {
     let database = format!("ogcr_test_{}", random_hex());
     let mut admin = sqlx::AnyConnection::connect(&admin_url)
         .await
-        .unwrap_or_else(|e| panic!("connecting to {POSTGRES_URL_VAR} to create a test database: {e}"));
+        .unwrap_or_else(|e| {
+            panic!("connecting to {POSTGRES_URL_VAR} to create a test database: {e}")
+        });
     // The name is ours (letters, digits, underscores): nothing to quote.
     admin
         .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -179,8 +186,14 @@ mod tests {
             with_database("postgres://u:p@h/db?sslmode=disable", "t1"),
             "postgres://u:p@h/t1?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://u@h:5432", "t1"), "postgres://u@h:5432/t1");
-        assert_eq!(with_database("postgres://u@h?x=1", "t1"), "postgres://u@h/t1?x=1");
+        assert_eq!(
+            with_database("postgres://u@h:5432", "t1"),
+            "postgres://u@h:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h?x=1", "t1"),
+            "postgres://u@h/t1?x=1"
+        );
     }
 
     #[test]

@@ -10,7 +10,10 @@ use crate::{
     Block, Cancellation, ChainState, Decision, Document, Error, Event, EventAddress, MrvReport,
     PddVersion, Problem, Project, Result, Retirement, RoleMember, StatusChange, Store, Token,
     Transfer, Undo,
-    table::{OnConflict, Table, Val, bind_all, delete_by_key, insert_statements, select_by_keys},
+    table::{
+        OnConflict, Table, Val, bind_all, delete_by_key, for_backend, insert_statements,
+        select_by_keys,
+    },
 };
 
 /// The new state of a current-state row: replaced (or created), or deleted.
@@ -88,6 +91,7 @@ impl ChangeSet {
 }
 
 async fn exec(tx: &mut Transaction<'_, Any>, sql: String, vals: Vec<Val>) -> Result<u64> {
+    let sql = for_backend(tx, sql);
     let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals);
     Ok(q.execute(&mut **tx).await?.rows_affected())
 }
@@ -216,6 +220,7 @@ impl Store {
         let mut conn = self.conn().await?;
         let mut out = Vec::with_capacity(keys.len());
         for (sql, vals) in select_by_keys::<T>(keys) {
+            let sql = for_backend(&conn, sql);
             let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -344,12 +349,11 @@ impl Store {
             to: target,
             ..RollbackReport::default()
         };
-        report.events = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM events WHERE block_number > $1",
-        )
-        .bind(target)
-        .fetch_one(&mut *tx)
-        .await?;
+        report.events =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events WHERE block_number > $1")
+                .bind(target)
+                .fetch_one(&mut *tx)
+                .await?;
         for table in BLOCK_TABLES {
             exec(
                 &mut tx,

@@ -1,0 +1,11 @@
+//! Integration tests of ogcr-store. Every test body runs on SQLite and, when
+//! `OGCR_TEST_POSTGRES_URL` names a server (`scripts/test.sh` starts one), on PostgreSQL too,
+//! with the same assertions: see `ogcr_store::testing`.
+
+mod chain_state;
+mod commit;
+mod documents;
+mod dump;
+mod fixtures;
+mod migrations;
+mod rollback;
