@@ -15,33 +15,26 @@
 //! `eth_getLogs` over fixed block ranges.
 
 use std::{
-    collections::{BTreeMap, HashMap},
     path::Path,
     time::{Duration, Instant},
 };
 
 use alloy::{
-    consensus::{SignableTransaction, TxEip1559, TxEnvelope},
-    eips::{BlockId, BlockNumberOrTag, Encodable2718},
-    network::TxSignerSync,
-    primitives::{Address, B256, Bytes, TxKind, U256},
-    providers::{Provider, RootProvider},
-    rpc::{
-        client::BatchRequest,
-        types::{Filter, TransactionReceipt},
-    },
+    primitives::{Address, B256},
     signers::local::PrivateKeySigner,
-    sol_types::{SolCall, SolEvent},
     transports::TransportError,
 };
-use futures::{StreamExt, TryStreamExt, stream};
-use ogcr_bindings::CarbonRemovalUnit;
-use ogcr_client::{
-    DeployOptions, IssueParams, Manifest, Registry, ReportSubmission, RetirementInfo, TxPolicy,
-    deploy, role_id,
-};
-use rand::{Rng, SeedableRng, rngs::StdRng};
-use tracing::{debug, info};
+use ogcr_client::{DeployOptions, Manifest, Registry, ReportSubmission, TxPolicy, deploy, role_id};
+use tracing::info;
+
+use self::{chain::Chain, generator::Generator};
+
+/// Planning of the operations on the holders' tokens.
+mod book;
+/// The RPC calls, anvil's included.
+mod chain;
+/// Signing, sending, mining and checking the blocks.
+mod generator;
 
 /// The project the workload registers.
 pub const PROJECT_ID: &str = "OGCR-BR-0001";
@@ -61,17 +54,6 @@ const JAN_2035: u64 = 2_051_222_400;
 /// The verified amount of the report, in kg: the largest the contract accepts, so issuance
 /// never reaches the cap.
 const VERIFIED_KG: u128 = u128::MAX;
-
-/// Fixed gas limits (about 1.5 times the most each operation was measured to use).
-const ISSUE_GAS: u64 = 400_000;
-const SPLIT_GAS: u64 = 200_000;
-const TRANSFER_GAS: u64 = 100_000;
-const RETIRE_GAS: u64 = 300_000;
-/// Transactions per `eth_sendRawTransaction` batch, and batches in flight.
-const BATCH: usize = 100;
-const BATCHES_IN_FLIGHT: usize = 4;
-/// Mined blocks without progress before pending transactions count as stuck.
-const MAX_IDLE_BLOCKS: usize = 3;
 
 /// Relative weights of the operations in the generated blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +88,9 @@ pub struct WorkloadOptions {
     pub txs_per_block: usize,
     /// The operation mix.
     pub mix: Mix,
-    /// Seed of the amounts, tokens and holders chosen (same seed, same workload).
+    /// Seed of the operations, amounts, tokens and holders chosen. Runs with one seed differ
+    /// slightly all the same: anvil orders a block's transactions as they reach its pool, and
+    /// that order sets the token ids the next blocks choose from.
     pub seed: u64,
 }
 
@@ -283,12 +267,15 @@ pub enum WorkloadError {
         /// The last block mined.
         block: u64,
     },
+    /// The node returned no latest block.
+    #[error("the node returned no latest block")]
+    NoLatestBlock,
     /// The node returned no receipts for a mined block.
     #[error("the node has no receipts for block {0}")]
-    MissingBlock(u64),
+    MissingReceipts(u64),
 }
 
-type Result<T, E = WorkloadError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = WorkloadError> = std::result::Result<T, E>;
 
 /// Deploys the suite into `manifest_dir` (always anew), sets up a validated project with a
 /// verified report, then generates at least `opts.events` contract logs on the anvil node at
@@ -323,24 +310,24 @@ pub async fn generate(
     progress(events, opts.events);
 
     chain
-        .raise_gas_limit(opts.txs_per_block as u64 * ISSUE_GAS * 2)
+        .raise_gas_limit((opts.txs_per_block as u64).saturating_mul(book::MAX_GAS * 2))
         .await?;
     chain.set_automine(false).await?;
-    let mut generator = Generator::new(&chain, &manifest, &signers, mrv_id, opts, setup_end).await;
-    let outcome = match &mut generator {
-        Ok(g) => g.run(&mut events, progress).await,
-        Err(_) => Ok(()),
-    };
+    let outcome = async {
+        let mut g = Generator::new(&chain, &manifest, &signers, mrv_id, opts, setup_end).await?;
+        g.run(&mut events, progress).await?;
+        Ok::<_, WorkloadError>((g.head, g.txs))
+    }
+    .await;
     let restored = chain.set_automine(true).await;
-    let generator = generator?;
-    outcome?;
+    let (last_block, txs) = outcome?;
     restored?;
 
     Ok(WorkloadReport {
         first_block: manifest.deployment_block,
-        last_block: generator.head,
+        last_block,
         events,
-        transactions: setup_txs + generator.txs,
+        transactions: setup_txs + txs,
         elapsed: started.elapsed(),
         manifest,
     })
@@ -508,707 +495,9 @@ async fn setup(
     Ok((manifest, mrv_id, txs + 5))
 }
 
-/// The RPC calls of the workload, on a provider without fillers.
-struct Chain {
-    provider: RootProvider,
-}
-
-impl Chain {
-    async fn connect(url: &str) -> Result<Self> {
-        ogcr_client::registry::ensure_tls_provider();
-        let provider =
-            RootProvider::connect(url)
-                .await
-                .map_err(|source| WorkloadError::Connect {
-                    url: url.to_owned(),
-                    source,
-                })?;
-        Ok(Chain { provider })
-    }
-
-    async fn set_automine(&self, on: bool) -> Result<()> {
-        self.provider
-            .raw_request::<_, ()>("evm_setAutomine".into(), (on,))
-            .await
-            .map_err(rpc("evm_setAutomine"))
-    }
-
-    /// Raises the block gas limit to at least `gas` (never lowers it).
-    async fn raise_gas_limit(&self, gas: u64) -> Result<()> {
-        let current = self.latest_block().await?.header.gas_limit;
-        if current >= gas {
-            return Ok(());
-        }
-        self.provider
-            .raw_request::<_, bool>("evm_setBlockGasLimit".into(), (U256::from(gas),))
-            .await
-            .map_err(rpc("evm_setBlockGasLimit"))?;
-        Ok(())
-    }
-
-    async fn mine(&self) -> Result<()> {
-        self.provider
-            .raw_request::<_, String>("evm_mine".into(), ())
-            .await
-            .map_err(rpc("evm_mine"))?;
-        Ok(())
-    }
-
-    async fn block_number(&self) -> Result<u64> {
-        self.provider
-            .get_block_number()
-            .await
-            .map_err(rpc("eth_blockNumber"))
-    }
-
-    async fn latest_block(&self) -> Result<alloy::rpc::types::Block> {
-        self.provider
-            .get_block_by_number(BlockNumberOrTag::Latest)
-            .await
-            .map_err(rpc("eth_getBlockByNumber"))?
-            .ok_or(WorkloadError::MissingBlock(u64::MAX))
-    }
-
-    /// A max fee per gas that covers the next block's base fee (at most 12.5 % higher).
-    async fn max_fee(&self) -> Result<u128> {
-        let base = self.latest_block().await?.header.base_fee_per_gas;
-        Ok(u128::from(base.unwrap_or(1_000_000_000)) * 2 + 1)
-    }
-
-    async fn nonce(&self, account: Address) -> Result<u64> {
-        self.provider
-            .get_transaction_count(account)
-            .pending()
-            .await
-            .map_err(rpc("eth_getTransactionCount"))
-    }
-
-    async fn receipts(&self, block: u64) -> Result<Vec<TransactionReceipt>> {
-        self.provider
-            .get_block_receipts(BlockId::number(block))
-            .await
-            .map_err(rpc("eth_getBlockReceipts"))?
-            .ok_or(WorkloadError::MissingBlock(block))
-    }
-
-    async fn logs(
-        &self,
-        addresses: &[Address],
-        from: u64,
-        to: u64,
-    ) -> Result<Vec<alloy::rpc::types::Log>> {
-        let filter = Filter::new()
-            .address(addresses.to_vec())
-            .from_block(from)
-            .to_block(to);
-        self.provider
-            .get_logs(&filter)
-            .await
-            .map_err(rpc("eth_getLogs"))
-    }
-
-    async fn count_logs(&self, addresses: &[Address], from: u64, to: u64) -> Result<usize> {
-        Ok(self.logs(addresses, from, to).await?.len())
-    }
-
-    /// Sends signed transactions in concurrent JSON-RPC batches; a refusal is an error.
-    async fn send_raw(&self, txs: &[(B256, Bytes, &'static str)]) -> Result<()> {
-        stream::iter(txs.chunks(BATCH))
-            .map(|chunk| self.send_batch(chunk))
-            .buffer_unordered(BATCHES_IN_FLIGHT)
-            .try_collect::<()>()
-            .await
-    }
-
-    async fn send_batch(&self, chunk: &[(B256, Bytes, &'static str)]) -> Result<()> {
-        let mut batch = BatchRequest::new(self.provider.client());
-        let mut waiters = Vec::with_capacity(chunk.len());
-        for (hash, raw, what) in chunk {
-            let waiter = batch
-                .add_call::<_, B256>("eth_sendRawTransaction", &(raw,))
-                .map_err(rpc("eth_sendRawTransaction"))?;
-            waiters.push((hash, what, waiter));
-        }
-        batch.send().await.map_err(rpc("eth_sendRawTransaction"))?;
-        for (hash, what, waiter) in waiters {
-            waiter.await.map_err(|source| WorkloadError::Refused {
-                what,
-                tx: *hash,
-                source,
-            })?;
-        }
-        Ok(())
-    }
-}
-
-fn rpc(method: &'static str) -> impl Fn(TransportError) -> WorkloadError {
-    move |source| WorkloadError::Rpc { method, source }
-}
-
-/// One generated operation; holders are indexes into the generator's holder list.
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Issue {
-        holder: usize,
-        amount: u64,
-        buffer: u64,
-    },
-    Split {
-        holder: usize,
-        token: u64,
-        amount: u64,
-    },
-    Transfer {
-        from: usize,
-        to: usize,
-        token: u64,
-    },
-    Retire {
-        holder: usize,
-        token: u64,
-        amount: u64,
-        whole: bool,
-    },
-}
-
-impl Op {
-    /// The logs it emits: issue = Transfer + CRUMinted for the block and for the buffer;
-    /// split = Transfer (mint) + CRUSplit; a partial retirement splits first, then CRURetired.
-    fn logs(&self) -> usize {
-        match self {
-            Op::Issue { .. } => 4,
-            Op::Split { .. } => 2,
-            Op::Transfer { .. } => 1,
-            Op::Retire { whole: true, .. } => 1,
-            Op::Retire { whole: false, .. } => 3,
-        }
-    }
-
-    fn gas(&self) -> u64 {
-        match self {
-            Op::Issue { .. } => ISSUE_GAS,
-            Op::Split { .. } => SPLIT_GAS,
-            Op::Transfer { .. } => TRANSFER_GAS,
-            Op::Retire { .. } => RETIRE_GAS,
-        }
-    }
-
-    fn what(&self) -> &'static str {
-        match self {
-            Op::Issue { .. } => "issue",
-            Op::Split { .. } => "split",
-            Op::Transfer { .. } => "transferFrom",
-            Op::Retire { .. } => "retire",
-        }
-    }
-}
-
-/// An active token held by a workload holder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Token {
-    owner: usize,
-    amount: u64,
-}
-
-/// The holders' active tokens, and the planning of operations on them (no I/O).
-struct Book {
-    tokens: BTreeMap<u64, Token>,
-    holders: usize,
-    mix: Mix,
-    txs_per_block: usize,
-    rng: StdRng,
-}
-
-impl Book {
-    fn new(holders: usize, opts: &WorkloadOptions) -> Self {
-        Book {
-            tokens: BTreeMap::new(),
-            holders,
-            mix: opts.mix,
-            txs_per_block: opts.txs_per_block,
-            rng: StdRng::seed_from_u64(opts.seed),
-        }
-    }
-
-    /// The operations of one block: at most `txs_per_block`, stopping once they emit
-    /// `remaining` logs. Each token is used at most once per block, so no operation depends
-    /// on another of the same block.
-    fn plan(&mut self, remaining: usize) -> Vec<Op> {
-        let mut candidates: Vec<u64> = self.tokens.keys().copied().collect();
-        let mut ops = Vec::with_capacity(self.txs_per_block);
-        let mut logs = 0;
-        while ops.len() < self.txs_per_block && logs < remaining {
-            let op = self.pick(&mut candidates);
-            logs += op.logs();
-            ops.push(op);
-        }
-        ops
-    }
-
-    fn pick(&mut self, candidates: &mut Vec<u64>) -> Op {
-        let m = self.mix;
-        let total = m.issue + m.split + m.transfer + m.retire;
-        let mut roll = self.rng.random_range(0..total);
-        if roll >= m.issue && !candidates.is_empty() {
-            roll -= m.issue;
-            let id = candidates.swap_remove(self.rng.random_range(0..candidates.len()));
-            let t = self.tokens[&id];
-            if roll < m.split && t.amount >= 2 {
-                return Op::Split {
-                    holder: t.owner,
-                    token: id,
-                    amount: self.rng.random_range(1..t.amount),
-                };
-            }
-            if roll >= m.split + m.transfer {
-                let whole = t.amount == 1 || self.rng.random_bool(0.5);
-                return Op::Retire {
-                    holder: t.owner,
-                    token: id,
-                    amount: if whole {
-                        t.amount
-                    } else {
-                        self.rng.random_range(1..t.amount)
-                    },
-                    whole,
-                };
-            }
-            // A transfer, or a split of a one-tonne token (which can only move).
-            let mut to = self.rng.random_range(0..self.holders - 1);
-            if to >= t.owner {
-                to += 1;
-            }
-            return Op::Transfer {
-                from: t.owner,
-                to,
-                token: id,
-            };
-        }
-        let amount = self.rng.random_range(10..=5_000);
-        Op::Issue {
-            holder: self.rng.random_range(0..self.holders),
-            amount,
-            buffer: amount.div_ceil(10),
-        }
-    }
-
-    /// Records a mined operation; `new_token` is the token it minted for a holder (issue, split).
-    fn record(&mut self, op: &Op, new_token: Option<u64>) {
-        match *op {
-            Op::Issue { holder, amount, .. } | Op::Split { holder, amount, .. } => {
-                if let Op::Split { token, .. } = *op {
-                    self.shrink(token, amount);
-                }
-                if let Some(id) = new_token {
-                    let owner = holder;
-                    self.tokens.insert(id, Token { owner, amount });
-                }
-            }
-            Op::Transfer { to, token, .. } => {
-                if let Some(t) = self.tokens.get_mut(&token) {
-                    t.owner = to;
-                }
-            }
-            Op::Retire {
-                token,
-                amount,
-                whole,
-                ..
-            } => {
-                if whole {
-                    self.tokens.remove(&token);
-                } else {
-                    self.shrink(token, amount);
-                }
-            }
-        }
-    }
-
-    fn shrink(&mut self, token: u64, amount: u64) {
-        if let Some(t) = self.tokens.get_mut(&token) {
-            t.amount -= amount;
-        }
-    }
-}
-
-/// A signing account and its next nonce.
-struct Sender {
-    signer: PrivateKeySigner,
-    nonce: u64,
-}
-
-/// The generation: senders with their nonces, the book of tokens, the chain head.
-struct Generator<'a> {
-    chain: &'a Chain,
-    target: usize,
-    chain_id: u64,
-    cru: Address,
-    contracts: [Address; 4],
-    mrv_id: u64,
-    senders: Vec<Sender>,
-    operator: usize,
-    /// Holder index → sender index.
-    holders: Vec<usize>,
-    book: Book,
-    head: u64,
-    txs: usize,
-}
-
-impl<'a> Generator<'a> {
-    async fn new(
-        chain: &'a Chain,
-        manifest: &Manifest,
-        signers: &Signers,
-        mrv_id: u64,
-        opts: &WorkloadOptions,
-        head: u64,
-    ) -> Result<Self> {
-        // One sender per address, even when a role account is also a holder.
-        let mut senders: Vec<Sender> = Vec::new();
-        let mut index_of = async |signer: &PrivateKeySigner| -> Result<usize> {
-            let address = signer.address();
-            if let Some(i) = senders.iter().position(|s| s.signer.address() == address) {
-                return Ok(i);
-            }
-            senders.push(Sender {
-                signer: signer.clone(),
-                nonce: chain.nonce(address).await?,
-            });
-            Ok(senders.len() - 1)
-        };
-        let operator = index_of(&signers.operator).await?;
-        let mut holders = Vec::with_capacity(signers.holders.len());
-        for h in &signers.holders {
-            holders.push(index_of(h).await?);
-        }
-        Ok(Generator {
-            chain,
-            target: opts.events,
-            chain_id: manifest.chain_id,
-            cru: manifest.contracts.carbon_removal_unit.address,
-            contracts: manifest.addresses().map(|(_, a)| a),
-            mrv_id,
-            senders,
-            operator,
-            book: Book::new(holders.len(), opts),
-            holders,
-            head,
-            txs: 0,
-        })
-    }
-
-    async fn run(
-        &mut self,
-        events: &mut usize,
-        progress: &mut (dyn FnMut(usize, usize) + Send),
-    ) -> Result<()> {
-        while *events < self.target {
-            *events += self.round(self.target - *events).await?;
-            progress(*events, self.target);
-        }
-        Ok(())
-    }
-
-    /// Plans, signs, sends and mines one block of operations; returns the contract logs mined.
-    async fn round(&mut self, remaining: usize) -> Result<usize> {
-        let max_fee = self.chain.max_fee().await?;
-        let ops = self.book.plan(remaining);
-        let mut pending = HashMap::with_capacity(ops.len());
-        let mut signed = Vec::with_capacity(ops.len());
-        for op in ops {
-            let (hash, raw) = self.sign(&op, max_fee)?;
-            signed.push((hash, raw, op.what()));
-            pending.insert(hash, op);
-        }
-        self.chain.send_raw(&signed).await?;
-        self.txs += signed.len();
-
-        let mut logs = 0;
-        let mut idle = 0;
-        while !pending.is_empty() {
-            self.chain.mine().await?;
-            let head = self.chain.block_number().await?;
-            let before = pending.len();
-            for block in self.head + 1..=head {
-                let receipts = self.chain.receipts(block).await?;
-                debug!(target: "ogcr::workload", block, txs = receipts.len(), "block mined");
-                for r in &receipts {
-                    logs += r
-                        .inner
-                        .logs()
-                        .iter()
-                        .filter(|l| self.contracts.contains(&l.address()))
-                        .count();
-                    if let Some(op) = pending.remove(&r.transaction_hash) {
-                        let new_token = self.check(&op, r, block)?;
-                        self.book.record(&op, new_token);
-                    }
-                }
-            }
-            self.head = head;
-            idle = if pending.len() == before { idle + 1 } else { 0 };
-            if idle >= MAX_IDLE_BLOCKS {
-                return Err(WorkloadError::NotMined {
-                    pending: pending.len(),
-                    block: head,
-                });
-            }
-        }
-        Ok(logs)
-    }
-
-    fn holder_address(&self, holder: usize) -> Address {
-        self.senders[self.holders[holder]].signer.address()
-    }
-
-    fn calldata(&self, op: &Op) -> Vec<u8> {
-        match *op {
-            Op::Issue {
-                holder,
-                amount,
-                buffer,
-            } => CarbonRemovalUnit::issueCall {
-                p: IssueParams {
-                    mrvId: self.mrv_id,
-                    to: self.holder_address(holder),
-                    amount,
-                    bufferAmount: buffer,
-                    bufferRecipient: BUFFER_POOL,
-                    labels: 0,
-                    itmoReference: String::new(),
-                },
-            }
-            .abi_encode(),
-            Op::Split { token, amount, .. } => CarbonRemovalUnit::splitCall {
-                tokenId: U256::from(token),
-                amount,
-            }
-            .abi_encode(),
-            Op::Transfer { from, to, token } => CarbonRemovalUnit::transferFromCall {
-                from: self.holder_address(from),
-                to: self.holder_address(to),
-                tokenId: U256::from(token),
-            }
-            .abi_encode(),
-            Op::Retire {
-                holder,
-                token,
-                amount,
-                ..
-            } => CarbonRemovalUnit::retireCall {
-                tokenId: U256::from(token),
-                amount,
-                info: RetirementInfo {
-                    reasonCode: 1,
-                    beneficiary: format!("Beneficiary {holder}"),
-                    beneficiaryId: format!("LEI:WORKLOAD{holder:08}"),
-                    detail: "offsetting of operational emissions".into(),
-                },
-            }
-            .abi_encode(),
-        }
-    }
-
-    /// Signs `op` with its sender's next nonce; returns the hash and the raw transaction.
-    fn sign(&mut self, op: &Op, max_fee: u128) -> Result<(B256, Bytes)> {
-        let sender = match *op {
-            Op::Issue { .. } => self.operator,
-            Op::Split { holder, .. } | Op::Retire { holder, .. } => self.holders[holder],
-            Op::Transfer { from, .. } => self.holders[from],
-        };
-        let mut tx = TxEip1559 {
-            chain_id: self.chain_id,
-            nonce: self.senders[sender].nonce,
-            gas_limit: op.gas(),
-            max_fee_per_gas: max_fee,
-            max_priority_fee_per_gas: 0,
-            to: TxKind::Call(self.cru),
-            value: U256::ZERO,
-            access_list: Default::default(),
-            input: self.calldata(op).into(),
-        };
-        let s = &mut self.senders[sender];
-        let signature =
-            s.signer
-                .sign_transaction_sync(&mut tx)
-                .map_err(|source| WorkloadError::Sign {
-                    sender: s.signer.address(),
-                    nonce: s.nonce,
-                    source,
-                })?;
-        s.nonce += 1;
-        let signed = tx.into_signed(signature);
-        let hash = *signed.hash();
-        Ok((hash, TxEnvelope::from(signed).encoded_2718().into()))
-    }
-
-    /// Checks a mined operation (success, log count); returns the token it minted for a
-    /// holder, read from the indexed topics of CRUMinted(tokenId, …) (an issuance's first
-    /// CRUMinted is the holder's block) or CRUSplit(tokenId, newTokenId, …).
-    fn check(&self, op: &Op, r: &TransactionReceipt, block: u64) -> Result<Option<u64>> {
-        let (what, tx) = (op.what(), r.transaction_hash);
-        if !r.status() {
-            return Err(WorkloadError::Reverted { what, tx, block });
-        }
-        let logs = r.inner.logs();
-        let unexpected = WorkloadError::UnexpectedLogs {
-            what,
-            tx,
-            expected: op.logs(),
-            actual: logs.len(),
-        };
-        if logs.len() != op.logs() {
-            return Err(unexpected);
-        }
-        let (signature, topic) = match op {
-            Op::Issue { .. } => (CarbonRemovalUnit::CRUMinted::SIGNATURE_HASH, 1),
-            Op::Split { .. } => (CarbonRemovalUnit::CRUSplit::SIGNATURE_HASH, 2),
-            Op::Transfer { .. } | Op::Retire { .. } => return Ok(None),
-        };
-        logs.iter()
-            .find(|l| l.address() == self.cru && l.topics().first() == Some(&signature))
-            .and_then(|l| l.topics().get(topic))
-            .map(|t| Some(U256::from_be_bytes(t.0).to::<u64>()))
-            .ok_or(unexpected)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn book(holders: usize, tokens: &[(u64, usize, u64)]) -> Book {
-        let opts = WorkloadOptions {
-            txs_per_block: 300,
-            ..WorkloadOptions::default()
-        };
-        let mut b = Book::new(holders, &opts);
-        b.tokens = tokens
-            .iter()
-            .map(|&(id, owner, amount)| (id, Token { owner, amount }))
-            .collect();
-        b
-    }
-
-    #[test]
-    fn the_first_block_only_issues() {
-        let ops = book(3, &[]).plan(usize::MAX);
-        assert_eq!(ops.len(), 300);
-        assert!(ops.iter().all(|op| matches!(
-            op,
-            Op::Issue { holder, amount, buffer } if *holder < 3 && *amount >= 10 && *buffer >= 1
-        )));
-    }
-
-    #[test]
-    fn planned_operations_are_valid_and_use_each_token_once() {
-        let tokens: Vec<(u64, usize, u64)> = (1..=200)
-            .map(|i| (i, (i % 4) as usize, i % 7 + 1))
-            .collect();
-        let mut b = book(4, &tokens);
-        let ops = b.plan(usize::MAX);
-        let mut used = std::collections::HashSet::new();
-        let mut kinds = [0; 4];
-        for op in &ops {
-            let held = |token: &u64| b.tokens[token];
-            match op {
-                Op::Issue { .. } => kinds[0] += 1,
-                Op::Split {
-                    holder,
-                    token,
-                    amount,
-                } => {
-                    kinds[1] += 1;
-                    assert_eq!(held(token).owner, *holder);
-                    assert!(*amount >= 1 && *amount < held(token).amount, "{op:?}");
-                    assert!(used.insert(*token));
-                }
-                Op::Transfer { from, to, token } => {
-                    kinds[2] += 1;
-                    assert_eq!(held(token).owner, *from);
-                    assert_ne!(from, to);
-                    assert!(*to < 4);
-                    assert!(used.insert(*token));
-                }
-                Op::Retire {
-                    holder,
-                    token,
-                    amount,
-                    whole,
-                } => {
-                    kinds[3] += 1;
-                    assert_eq!(held(token).owner, *holder);
-                    assert_eq!(*whole, *amount == held(token).amount, "{op:?}");
-                    assert!(*amount >= 1 && *amount <= held(token).amount);
-                    assert!(used.insert(*token));
-                }
-            }
-        }
-        assert!(
-            kinds.iter().all(|&k| k > 0),
-            "every kind appears: {kinds:?}"
-        );
-    }
-
-    #[test]
-    fn planning_stops_at_the_remaining_logs() {
-        let ops = book(2, &[]).plan(10);
-        // Issuances emit 4 logs each: 3 of them reach 10.
-        assert_eq!(ops.len(), 3);
-        assert_eq!(ops.iter().map(Op::logs).sum::<usize>(), 12);
-    }
-
-    #[test]
-    fn recorded_operations_update_the_tokens() {
-        let mut b = book(2, &[(1, 0, 100), (2, 1, 50)]);
-        b.record(
-            &Op::Issue {
-                holder: 1,
-                amount: 30,
-                buffer: 3,
-            },
-            Some(3),
-        );
-        b.record(
-            &Op::Split {
-                holder: 0,
-                token: 1,
-                amount: 40,
-            },
-            Some(5),
-        );
-        b.record(
-            &Op::Transfer {
-                from: 1,
-                to: 0,
-                token: 2,
-            },
-            None,
-        );
-        b.record(
-            &Op::Retire {
-                holder: 1,
-                token: 3,
-                amount: 30,
-                whole: true,
-            },
-            None,
-        );
-        b.record(
-            &Op::Retire {
-                holder: 0,
-                token: 2,
-                amount: 20,
-                whole: false,
-            },
-            None,
-        );
-        let t = |owner, amount| Token { owner, amount };
-        let expected: BTreeMap<u64, Token> = [(1, t(0, 60)), (2, t(0, 30)), (5, t(0, 40))]
-            .into_iter()
-            .collect();
-        assert_eq!(b.tokens, expected);
-    }
 
     #[test]
     fn options_are_checked() {
