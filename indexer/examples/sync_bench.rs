@@ -68,6 +68,12 @@ async fn sync(
         .run(true, std::future::pending(), &mut |_| {})
         .await?;
     let took = started.elapsed();
+    eprintln!(
+        "  store stage: waited for fetch {:.3} s, projected {:.3} s, committed {:.3} s",
+        p.wait_time.as_secs_f64(),
+        p.project_time.as_secs_f64(),
+        p.commit_time.as_secs_f64()
+    );
     let stored = store.counts().await?.events;
     ensure!(
         p.events as usize == report.events && stored as usize == report.events,

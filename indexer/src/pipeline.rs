@@ -71,6 +71,12 @@ pub struct Progress {
     pub events: u64,
     /// Blocks rolled back by reorgs in this process.
     pub rolled_back: u64,
+    /// Time the store stage waited for fetched batches.
+    pub wait_time: Duration,
+    /// Time spent turning batches into change sets (loading current rows included).
+    pub project_time: Duration,
+    /// Time spent committing change sets.
+    pub commit_time: Duration,
 }
 
 /// What one iteration did.
@@ -301,7 +307,10 @@ impl<S: ChainSource> Indexer<S> {
         let mut floor = state.undo_floor.max(0) as u64;
         let chain_id = self.cfg.manifest.chain_id;
         let result: Result<()> = async {
-            while let Some(batch) = rx.recv().await {
+            loop {
+                let waited = Instant::now();
+                let Some(batch) = rx.recv().await else { break };
+                p.wait_time += waited.elapsed();
                 let mut batch = batch?;
                 floor = floor.max(batch.to.min(undo_from.saturating_sub(1)));
                 batch.undo_floor = floor;
@@ -312,11 +321,15 @@ impl<S: ChainSource> Indexer<S> {
                 let cs = project(&self.store, chain_id, batch)
                     .instrument(tracing::debug_span!(target: "ogcr::indexer::project", "project", to))
                     .await?;
+                let projected = Instant::now();
+                p.project_time += projected - started;
                 self.store
                     .commit(&cs)
                     .instrument(tracing::debug_span!(target: "ogcr::indexer::store", "commit", to, rows = cs.row_count()))
                     .await?;
-                metrics::histogram!("ogcr_indexer_commit_seconds").record(started.elapsed().as_secs_f64());
+                p.commit_time += projected.elapsed();
+                metrics::histogram!("ogcr_indexer_commit_seconds")
+                    .record(projected.elapsed().as_secs_f64());
                 metrics::counter!("ogcr_indexer_events_total").increment(logs);
                 metrics::gauge!("ogcr_indexer_checkpoint_block").set(to as f64);
                 metrics::gauge!("ogcr_indexer_blocks_behind").set(head.saturating_sub(to) as f64);
