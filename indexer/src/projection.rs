@@ -132,6 +132,30 @@ impl<T: Table> Cache<T> {
         entry.dirty = true;
     }
 
+    /// Changes the existing row `key` in the log's block; a missing row (an event about
+    /// something no earlier event created) is recorded as an integrity problem instead.
+    /// Returns whether the row existed.
+    fn update(
+        &mut self,
+        key: Vec<Val>,
+        m: &LogMeta,
+        ctx: &mut Ctx,
+        what: &str,
+        id: impl std::fmt::Display,
+        f: impl FnOnce(&mut T),
+    ) -> bool {
+        if self.get(&key).is_none() {
+            unknown(ctx, m, what, id.to_string());
+            return false;
+        }
+        self.change(key, m.block_number, ctx, |row| {
+            if let Some(r) = row {
+                f(r);
+            }
+        });
+        true
+    }
+
     fn mutations(self) -> Vec<Mutation<T>> {
         let mut out: Vec<(String, Mutation<T>)> = self
             .rows
@@ -412,63 +436,35 @@ fn apply_project(
                     updated_at: ts,
                 })
             });
-            ctx.cs.pdd_versions.push(PddVersion {
-                project_key: key,
-                version: 1,
-                pdd_hash: hex_b256(&e.pddHash),
-                pdd_uri: e.pddUri.clone(),
-                actor: hex_addr(&e.developer),
-                block_number: block,
-                log_index: li,
-                tx_hash: tx.to_owned(),
-                timestamp: ts,
-            });
-            ctx.cs
-                .documents
-                .push(document(&e.pddHash, &e.pddUri, "pdd"));
+            pdd_version(ctx, m, tx, key, 1, &e.pddHash, &e.pddUri, &e.developer);
         }
         Projects::PDDRevised(e) => {
             let key = pk(&e.projectKey);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "project", hex_b256(&e.projectKey));
+            let known = cache.update(key, m, ctx, "project", hex_b256(&e.projectKey), |p| {
+                p.version = i64::from(e.version);
+                p.pdd_hash = hex_b256(&e.pddHash);
+                p.pdd_uri = e.pddUri.clone();
+                p.updated_block = block;
+                p.updated_at = ts;
+            });
+            if !known {
+                return;
             }
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(p) = row {
-                    p.version = i64::from(e.version);
-                    p.pdd_hash = hex_b256(&e.pddHash);
-                    p.pdd_uri = e.pddUri.clone();
-                    p.updated_block = block;
-                    p.updated_at = ts;
-                }
-            });
-            ctx.cs.pdd_versions.push(PddVersion {
-                project_key: hex_b256(&e.projectKey),
-                version: i64::from(e.version),
-                pdd_hash: hex_b256(&e.pddHash),
-                pdd_uri: e.pddUri.clone(),
-                actor: hex_addr(&e.actor),
-                block_number: block,
-                log_index: li,
-                tx_hash: tx.to_owned(),
-                timestamp: ts,
-            });
-            ctx.cs
-                .documents
-                .push(document(&e.pddHash, &e.pddUri, "pdd"));
+            let key = hex_b256(&e.projectKey);
+            let version = i64::from(e.version);
+            pdd_version(ctx, m, tx, key, version, &e.pddHash, &e.pddUri, &e.actor);
         }
         Projects::ProjectStatusChanged(e) => {
             let key = pk(&e.projectKey);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "project", hex_b256(&e.projectKey));
-            }
             let to = status(&PROJECT_STATUS, e.to);
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(p) = row {
-                    p.status = to.clone();
-                    p.updated_block = block;
-                    p.updated_at = ts;
-                }
+            let known = cache.update(key, m, ctx, "project", hex_b256(&e.projectKey), |p| {
+                p.status = to.clone();
+                p.updated_block = block;
+                p.updated_at = ts;
             });
+            if !known {
+                return;
+            }
             ctx.cs.status_changes.push(StatusChange {
                 block_number: block,
                 log_index: li,
@@ -482,23 +478,21 @@ fn apply_project(
         }
         Projects::ProjectValidated(e) => {
             let key = pk(&e.projectKey);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "project", hex_b256(&e.projectKey));
-            }
             let (start, end) = (
                 ctx.int(m, "creditingStart", e.creditingStart),
                 ctx.int(m, "creditingEnd", e.creditingEnd),
             );
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(p) = row {
-                    p.validator = Some(hex_addr(&e.validator));
-                    p.validation_report = Some(hex_b256(&e.reportHash));
-                    p.justification = Some(e.justification.clone());
-                    p.crediting_start = Some(start);
-                    p.crediting_end = Some(end);
-                    p.decided_at = Some(ts);
-                }
+            let known = cache.update(key, m, ctx, "project", hex_b256(&e.projectKey), |p| {
+                p.validator = Some(hex_addr(&e.validator));
+                p.validation_report = Some(hex_b256(&e.reportHash));
+                p.justification = Some(e.justification.clone());
+                p.crediting_start = Some(start);
+                p.crediting_end = Some(end);
+                p.decided_at = Some(ts);
             });
+            if !known {
+                return;
+            }
             ctx.cs.decisions.push(Decision {
                 block_number: block,
                 log_index: li,
@@ -515,17 +509,15 @@ fn apply_project(
         }
         Projects::ProjectRejected(e) => {
             let key = pk(&e.projectKey);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "project", hex_b256(&e.projectKey));
-            }
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(p) = row {
-                    p.validator = Some(hex_addr(&e.validator));
-                    p.validation_report = Some(hex_b256(&e.reportHash));
-                    p.justification = Some(e.justification.clone());
-                    p.decided_at = Some(ts);
-                }
+            let known = cache.update(key, m, ctx, "project", hex_b256(&e.projectKey), |p| {
+                p.validator = Some(hex_addr(&e.validator));
+                p.validation_report = Some(hex_b256(&e.reportHash));
+                p.justification = Some(e.justification.clone());
+                p.decided_at = Some(ts);
             });
+            if !known {
+                return;
+            }
             ctx.cs.decisions.push(Decision {
                 block_number: block,
                 log_index: li,
@@ -542,14 +534,12 @@ fn apply_project(
         }
         Projects::ProjectArchived(e) => {
             let key = pk(&e.projectKey);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "project", hex_b256(&e.projectKey));
-            }
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(p) = row {
-                    p.archive_reason = Some(e.reason.clone());
-                }
+            let known = cache.update(key, m, ctx, "project", hex_b256(&e.projectKey), |p| {
+                p.archive_reason = Some(e.reason.clone());
             });
+            if !known {
+                return;
+            }
             ctx.cs.decisions.push(Decision {
                 block_number: block,
                 log_index: li,
@@ -565,6 +555,32 @@ fn apply_project(
             });
         }
     }
+}
+
+/// A PDD version row, and its document queued for verification.
+#[allow(clippy::too_many_arguments)]
+fn pdd_version(
+    ctx: &mut Ctx,
+    m: &LogMeta,
+    tx: &str,
+    project_key: String,
+    version: i64,
+    hash: &B256,
+    uri: &str,
+    actor: &Address,
+) {
+    ctx.cs.pdd_versions.push(PddVersion {
+        project_key,
+        version,
+        pdd_hash: hex_b256(hash),
+        pdd_uri: uri.to_owned(),
+        actor: hex_addr(actor),
+        block_number: m.block_number as i64,
+        log_index: m.log_index as i64,
+        tx_hash: tx.to_owned(),
+        timestamp: m.block_time as i64,
+    });
+    ctx.cs.documents.push(document(hash, uri, "pdd"));
 }
 
 fn unknown(ctx: &mut Ctx, m: &LogMeta, what: &str, id: String) {
@@ -624,46 +640,33 @@ fn apply_report(
         }
         Mrv::MRVVerified(e) => {
             let key = report_key(e.mrvId);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "report", e.mrvId.to_string());
-            }
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(r) = row {
-                    r.status = status(&MRV_STATUS, 2);
-                    r.verifier = Some(hex_addr(&e.verifier));
-                    r.verified_kg = Some(e.amountKg.to_string());
-                    r.verification_report_hash = Some(hex_b256(&e.verificationReportHash));
-                    r.attestation_digest =
-                        (!e.attestationDigest.is_zero()).then(|| hex_b256(&e.attestationDigest));
-                    r.decided_block = Some(block);
-                    r.decided_tx = Some(tx.to_owned());
-                    r.decided_at = Some(ts);
-                }
+            cache.update(key, m, ctx, "report", e.mrvId.to_string(), |r| {
+                r.status = status(&MRV_STATUS, 2);
+                r.verifier = Some(hex_addr(&e.verifier));
+                r.verified_kg = Some(e.amountKg.to_string());
+                r.verification_report_hash = Some(hex_b256(&e.verificationReportHash));
+                r.attestation_digest =
+                    (!e.attestationDigest.is_zero()).then(|| hex_b256(&e.attestationDigest));
+                r.decided_block = Some(block);
+                r.decided_tx = Some(tx.to_owned());
+                r.decided_at = Some(ts);
             });
         }
         Mrv::MRVRejected(e) => {
             let key = report_key(e.mrvId);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "report", e.mrvId.to_string());
-            }
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(r) = row {
-                    r.status = status(&MRV_STATUS, 3);
-                    r.verifier = Some(hex_addr(&e.verifier));
-                    r.verification_report_hash = Some(hex_b256(&e.verificationReportHash));
-                    r.attestation_digest =
-                        (!e.attestationDigest.is_zero()).then(|| hex_b256(&e.attestationDigest));
-                    r.decided_block = Some(block);
-                    r.decided_tx = Some(tx.to_owned());
-                    r.decided_at = Some(ts);
-                }
+            cache.update(key, m, ctx, "report", e.mrvId.to_string(), |r| {
+                r.status = status(&MRV_STATUS, 3);
+                r.verifier = Some(hex_addr(&e.verifier));
+                r.verification_report_hash = Some(hex_b256(&e.verificationReportHash));
+                r.attestation_digest =
+                    (!e.attestationDigest.is_zero()).then(|| hex_b256(&e.attestationDigest));
+                r.decided_block = Some(block);
+                r.decided_tx = Some(tx.to_owned());
+                r.decided_at = Some(ts);
             });
         }
         Mrv::MRVAttestationAccepted(e) => {
             let key = report_key(e.mrvId);
-            if cache.get(&key).is_none() {
-                return unknown(ctx, m, "report", e.mrvId.to_string());
-            }
             let a = &e.attestation;
             let attestation = serde_json::json!({
                 "verifierId": a.verifierId,
@@ -679,13 +682,11 @@ fn apply_report(
                 "verificationReportHash": hex_b256(&a.verificationReportHash),
             })
             .to_string();
-            cache.change(key, m.block_number, ctx, |row| {
-                if let Some(r) = row {
-                    r.relayer = Some(hex_addr(&e.relayer));
-                    r.attestation = Some(attestation);
-                    r.signature = Some(format!("0x{}", hex::encode(&e.signature)));
-                    r.attestation_digest = Some(hex_b256(&e.digest));
-                }
+            cache.update(key, m, ctx, "report", e.mrvId.to_string(), |r| {
+                r.relayer = Some(hex_addr(&e.relayer));
+                r.attestation = Some(attestation);
+                r.signature = Some(format!("0x{}", hex::encode(&e.signature)));
+                r.attestation_digest = Some(hex_b256(&e.digest));
             });
         }
         _ => {}
@@ -718,15 +719,10 @@ fn apply_cru(
             // Mints are followed by CRUMinted / CRUSplit, which create the row.
             if !e.from.is_zero() {
                 let key = token_key(e.tokenId);
-                if tokens.get(&key).is_none() {
-                    return unknown(ctx, m, "token", e.tokenId.to_string());
-                }
-                tokens.change(key, m.block_number, ctx, |row| {
-                    if let Some(t) = row {
-                        t.owner = hex_addr(&e.to);
-                        t.updated_block = block;
-                        t.updated_at = ts;
-                    }
+                tokens.update(key, m, ctx, "token", e.tokenId.to_string(), |t| {
+                    t.owner = hex_addr(&e.to);
+                    t.updated_block = block;
+                    t.updated_at = ts;
                 });
             }
         }
@@ -766,16 +762,11 @@ fn apply_cru(
                 })
             });
             let key = report_key(e.mrvId);
-            if reports.get(&key).is_none() {
-                return unknown(ctx, m, "report", e.mrvId.to_string());
-            }
-            reports.change(key, m.block_number, ctx, |row| {
-                if let Some(r) = row {
-                    if is_buffer {
-                        r.buffer_tonnes = r.buffer_tonnes.saturating_add(amount);
-                    } else {
-                        r.issued_tonnes = r.issued_tonnes.saturating_add(amount);
-                    }
+            reports.update(key, m, ctx, "report", e.mrvId.to_string(), |r| {
+                if is_buffer {
+                    r.buffer_tonnes = r.buffer_tonnes.saturating_add(amount);
+                } else {
+                    r.issued_tonnes = r.issued_tonnes.saturating_add(amount);
                 }
             });
         }
@@ -820,21 +811,19 @@ fn apply_cru(
         }
         Cru::CRURetired(e) => {
             let key = token_key(e.tokenId);
-            if tokens.get(&key).is_none() {
-                return unknown(ctx, m, "token", e.tokenId.to_string());
-            }
             let id = ctx.int(m, "tokenId", e.tokenId);
             let (serial, amount) = (
                 ctx.int(m, "serialStart", e.serialStart),
                 ctx.int(m, "amount", e.amount),
             );
-            tokens.change(key, m.block_number, ctx, |row| {
-                if let Some(t) = row {
-                    t.status = "retired".into();
-                    t.updated_block = block;
-                    t.updated_at = ts;
-                }
+            let known = tokens.update(key, m, ctx, "token", e.tokenId.to_string(), |t| {
+                t.status = "retired".into();
+                t.updated_block = block;
+                t.updated_at = ts;
             });
+            if !known {
+                return;
+            }
             ctx.cs.retirements.push(Retirement {
                 block_number: block,
                 log_index: li,
@@ -853,18 +842,16 @@ fn apply_cru(
         }
         Cru::CRUCancelled(e) => {
             let key = token_key(e.tokenId);
-            if tokens.get(&key).is_none() {
-                return unknown(ctx, m, "token", e.tokenId.to_string());
-            }
             let id = ctx.int(m, "tokenId", e.tokenId);
             let amount = ctx.int(m, "amount", e.amount);
-            tokens.change(key, m.block_number, ctx, |row| {
-                if let Some(t) = row {
-                    t.status = "cancelled".into();
-                    t.updated_block = block;
-                    t.updated_at = ts;
-                }
+            let known = tokens.update(key, m, ctx, "token", e.tokenId.to_string(), |t| {
+                t.status = "cancelled".into();
+                t.updated_block = block;
+                t.updated_at = ts;
             });
+            if !known {
+                return;
+            }
             ctx.cs.cancellations.push(Cancellation {
                 block_number: block,
                 log_index: li,
@@ -878,16 +865,11 @@ fn apply_cru(
         }
         Cru::CRULabelsUpdated(e) => {
             let key = token_key(e.tokenId);
-            if tokens.get(&key).is_none() {
-                return unknown(ctx, m, "token", e.tokenId.to_string());
-            }
-            tokens.change(key, m.block_number, ctx, |row| {
-                if let Some(t) = row {
-                    t.labels = i64::from(e.labels);
-                    t.itmo_reference = e.itmoReference.clone();
-                    t.updated_block = block;
-                    t.updated_at = ts;
-                }
+            tokens.update(key, m, ctx, "token", e.tokenId.to_string(), |t| {
+                t.labels = i64::from(e.labels);
+                t.itmo_reference = e.itmoReference.clone();
+                t.updated_block = block;
+                t.updated_at = ts;
             });
         }
         _ => {}
