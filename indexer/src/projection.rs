@@ -61,71 +61,55 @@ fn status(table: &[&str], v: u8) -> String {
         .map_or_else(|| format!("unknown_{v}"), |s| s.replace(' ', "_"))
 }
 
-/// Current rows of one table touched by the batch.
+/// Current rows of one table touched by the batch, by primary key.
 struct Cache<T: Table> {
-    rows: HashMap<String, Entry<T>>,
+    rows: HashMap<Vec<Val>, Entry<T>>,
 }
 
 struct Entry<T> {
-    key: Vec<Val>,
     current: Option<T>,
     dirty: bool,
     undo_block: Option<u64>,
 }
 
-fn key_str(key: &[Val]) -> String {
-    serde_json::to_string(key).expect("keys serialise")
+impl<T> Default for Entry<T> {
+    fn default() -> Self {
+        Entry {
+            current: None,
+            dirty: false,
+            undo_block: None,
+        }
+    }
 }
 
 impl<T: Table> Cache<T> {
-    async fn load(store: &Store, keys: HashSet<String>) -> Result<Self> {
-        let keys: Vec<Vec<Val>> = keys
-            .into_iter()
-            .map(|k| serde_json::from_str(&k).expect("keys built by key_str"))
-            .collect();
-        let mut rows: HashMap<String, Entry<T>> = keys
-            .iter()
-            .map(|k| {
-                (
-                    key_str(k),
-                    Entry {
-                        key: k.clone(),
-                        current: None,
-                        dirty: false,
-                        undo_block: None,
-                    },
-                )
-            })
-            .collect();
+    async fn load(store: &Store, keys: HashSet<Vec<Val>>) -> Result<Self> {
+        let keys: Vec<Vec<Val>> = keys.into_iter().collect();
+        let mut rows: HashMap<Vec<Val>, Entry<T>> = HashMap::with_capacity(keys.len());
         for row in store.load::<T>(&keys).await? {
-            if let Some(e) = rows.get_mut(&key_str(&row.key())) {
-                e.current = Some(row);
-            }
+            rows.insert(
+                row.key(),
+                Entry {
+                    current: Some(row),
+                    ..Entry::default()
+                },
+            );
         }
         Ok(Cache { rows })
     }
 
     fn get(&self, key: &[Val]) -> Option<&T> {
-        self.rows
-            .get(&key_str(key))
-            .and_then(|e| e.current.as_ref())
+        self.rows.get(key).and_then(|e| e.current.as_ref())
     }
 
     /// Changes the row `key` in `block`, recording its previous state first if the block is
     /// inside the reorg window.
     fn change(&mut self, key: Vec<Val>, block: u64, ctx: &mut Ctx, f: impl FnOnce(&mut Option<T>)) {
-        let entry = self.rows.entry(key_str(&key)).or_insert_with(|| Entry {
-            key,
-            current: None,
-            dirty: false,
-            undo_block: None,
-        });
+        let entry = self.rows.entry(key.clone()).or_default();
         if block >= ctx.undo_from && entry.undo_block != Some(block) {
-            ctx.cs.undo.push(undo_record::<T>(
-                block as i64,
-                entry.key.clone(),
-                entry.current.as_ref(),
-            ));
+            ctx.cs
+                .undo
+                .push(undo_record::<T>(block as i64, key, entry.current.as_ref()));
             entry.undo_block = Some(block);
         }
         f(&mut entry.current);
@@ -157,22 +141,19 @@ impl<T: Table> Cache<T> {
     }
 
     fn mutations(self) -> Vec<Mutation<T>> {
-        let mut out: Vec<(String, Mutation<T>)> = self
+        let mut out: Vec<(Vec<Val>, Option<T>)> = self
             .rows
             .into_iter()
             .filter(|(_, e)| e.dirty)
-            .map(|(k, e)| {
-                (
-                    k,
-                    match e.current {
-                        Some(row) => Mutation::Upsert(row),
-                        None => Mutation::Delete(e.key),
-                    },
-                )
-            })
+            .map(|(k, e)| (k, e.current))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        out.into_iter().map(|(_, m)| m).collect()
+        out.into_iter()
+            .map(|(key, row)| match row {
+                Some(row) => Mutation::Upsert(row),
+                None => Mutation::Delete(key),
+            })
+            .collect()
     }
 }
 
@@ -226,10 +207,10 @@ fn pk(key: &B256) -> Vec<Val> {
 /// Keys of the current rows a batch touches, per table.
 #[derive(Default)]
 struct Keys {
-    projects: HashSet<String>,
-    reports: HashSet<String>,
-    tokens: HashSet<String>,
-    roles: HashSet<String>,
+    projects: HashSet<Vec<Val>>,
+    reports: HashSet<Vec<Val>>,
+    tokens: HashSet<Vec<Val>>,
+    roles: HashSet<Vec<Val>>,
 }
 
 fn token_key(id: U256) -> Vec<Val> {
@@ -257,7 +238,7 @@ fn keys_of(logs: &[Decoded]) -> Keys {
                     Projects::ProjectRejected(e) => e.projectKey,
                     Projects::ProjectArchived(e) => e.projectKey,
                 };
-                k.projects.insert(key_str(&pk(&key)));
+                k.projects.insert(pk(&key));
             }
             Some(Typed::Mrv(e)) => {
                 let id = match e {
@@ -267,37 +248,37 @@ fn keys_of(logs: &[Decoded]) -> Keys {
                     Mrv::MRVAttestationAccepted(e) => e.mrvId,
                     _ => continue,
                 };
-                k.reports.insert(key_str(&report_key(id)));
+                k.reports.insert(report_key(id));
             }
             Some(Typed::Cru(e)) => match e {
                 Cru::CRUMinted(e) => {
-                    k.tokens.insert(key_str(&token_key(e.tokenId)));
-                    k.reports.insert(key_str(&report_key(e.mrvId)));
+                    k.tokens.insert(token_key(e.tokenId));
+                    k.reports.insert(report_key(e.mrvId));
                 }
                 Cru::CRUSplit(e) => {
-                    k.tokens.insert(key_str(&token_key(e.tokenId)));
-                    k.tokens.insert(key_str(&token_key(e.newTokenId)));
+                    k.tokens.insert(token_key(e.tokenId));
+                    k.tokens.insert(token_key(e.newTokenId));
                 }
                 Cru::CRURetired(e) => {
-                    k.tokens.insert(key_str(&token_key(e.tokenId)));
+                    k.tokens.insert(token_key(e.tokenId));
                 }
                 Cru::CRUCancelled(e) => {
-                    k.tokens.insert(key_str(&token_key(e.tokenId)));
+                    k.tokens.insert(token_key(e.tokenId));
                 }
                 Cru::CRULabelsUpdated(e) => {
-                    k.tokens.insert(key_str(&token_key(e.tokenId)));
+                    k.tokens.insert(token_key(e.tokenId));
                 }
                 Cru::Transfer(e) => {
-                    k.tokens.insert(key_str(&token_key(e.tokenId)));
+                    k.tokens.insert(token_key(e.tokenId));
                 }
                 _ => {}
             },
             Some(Typed::Access(e)) => match e {
                 Access::RoleGranted(e) => {
-                    k.roles.insert(key_str(&role_key(&e.role, &e.account)));
+                    k.roles.insert(role_key(&e.role, &e.account));
                 }
                 Access::RoleRevoked(e) => {
-                    k.roles.insert(key_str(&role_key(&e.role, &e.account)));
+                    k.roles.insert(role_key(&e.role, &e.account));
                 }
                 _ => {}
             },
@@ -494,17 +475,17 @@ fn apply_project(
                 return;
             }
             ctx.cs.decisions.push(Decision {
-                block_number: block,
-                log_index: li,
-                project_key: hex_b256(&e.projectKey),
-                decision: "validated".into(),
-                actor: hex_addr(&e.validator),
                 report_hash: Some(hex_b256(&e.reportHash)),
-                justification: e.justification,
                 crediting_start: Some(start),
                 crediting_end: Some(end),
-                tx_hash: tx.to_owned(),
-                timestamp: ts,
+                ..decision(
+                    m,
+                    tx,
+                    &e.projectKey,
+                    "validated",
+                    &e.validator,
+                    e.justification,
+                )
             });
         }
         Projects::ProjectRejected(e) => {
@@ -519,17 +500,15 @@ fn apply_project(
                 return;
             }
             ctx.cs.decisions.push(Decision {
-                block_number: block,
-                log_index: li,
-                project_key: hex_b256(&e.projectKey),
-                decision: "rejected".into(),
-                actor: hex_addr(&e.validator),
                 report_hash: Some(hex_b256(&e.reportHash)),
-                justification: e.justification,
-                crediting_start: None,
-                crediting_end: None,
-                tx_hash: tx.to_owned(),
-                timestamp: ts,
+                ..decision(
+                    m,
+                    tx,
+                    &e.projectKey,
+                    "rejected",
+                    &e.validator,
+                    e.justification,
+                )
             });
         }
         Projects::ProjectArchived(e) => {
@@ -540,20 +519,39 @@ fn apply_project(
             if !known {
                 return;
             }
-            ctx.cs.decisions.push(Decision {
-                block_number: block,
-                log_index: li,
-                project_key: hex_b256(&e.projectKey),
-                decision: "archived".into(),
-                actor: hex_addr(&e.actor),
-                report_hash: None,
-                justification: e.reason,
-                crediting_start: None,
-                crediting_end: None,
-                tx_hash: tx.to_owned(),
-                timestamp: ts,
-            });
+            ctx.cs.decisions.push(decision(
+                m,
+                tx,
+                &e.projectKey,
+                "archived",
+                &e.actor,
+                e.reason,
+            ));
         }
+    }
+}
+
+/// A project decision without report or crediting period (callers add what they have).
+fn decision(
+    m: &LogMeta,
+    tx: &str,
+    project_key: &B256,
+    kind: &str,
+    actor: &Address,
+    justification: String,
+) -> Decision {
+    Decision {
+        block_number: m.block_number as i64,
+        log_index: m.log_index as i64,
+        project_key: hex_b256(project_key),
+        decision: kind.to_owned(),
+        actor: hex_addr(actor),
+        report_hash: None,
+        justification,
+        crediting_start: None,
+        crediting_end: None,
+        tx_hash: tx.to_owned(),
+        timestamp: m.block_time as i64,
     }
 }
 

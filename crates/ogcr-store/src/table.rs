@@ -7,7 +7,7 @@ use sqlx::{Row, any::AnyRow};
 use crate::{Error, Result};
 
 /// A bound SQL value. Nulls carry their type so PostgreSQL can infer the parameter type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Val {
     /// A 64-bit integer, or a typed NULL.
