@@ -19,6 +19,8 @@ mod index;
 mod input;
 /// Deploy, roles, pause, project, mrv and cru commands.
 mod lifecycle;
+/// The read API server.
+mod serve;
 /// OGCR document validation.
 mod validate;
 
@@ -37,6 +39,7 @@ mod validate;
 ///   ogcr cs01 commit emissions-2024-Q1 '{"period":"2024-Q1","tCO2e":1200}'
 ///   ogcr validate project.geojson
 ///   ogcr index --once
+///   ogcr serve
 #[derive(Debug, Parser)]
 #[command(
     name = "ogcr",
@@ -70,6 +73,7 @@ enum Command {
     Mrv(lifecycle::MrvArgs),
     Cru(lifecycle::CruArgs),
     Index(index::IndexArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Mrv(args) => lifecycle::mrv(args),
         Command::Cru(args) => lifecycle::cru(args),
         Command::Index(args) => index::index(args),
+        Command::Serve(args) => serve::serve(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -31,7 +31,11 @@ impl Store {
     pub async fn record_document(&self, doc: &Document) -> Result<()> {
         let mut conn = self.conn().await?;
         let mut tx = conn.begin().await?;
-        for (sql, vals) in insert_statements(std::slice::from_ref(doc), OnConflict::Update) {
+        let facts: Vec<_> = crate::facts::for_document(doc).into_iter().collect();
+        for (sql, vals) in insert_statements(std::slice::from_ref(doc), OnConflict::Update)
+            .into_iter()
+            .chain(insert_statements(&facts, OnConflict::Update))
+        {
             let sql = for_backend(&tx, sql);
             bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
                 .execute(&mut *tx)

@@ -9,10 +9,14 @@
 pub mod documents;
 /// The error type.
 pub mod error;
+/// Searchable facts of verified PDDs.
+pub mod facts;
 /// Embedded migrations and their runner.
 mod migrate;
 /// Row types of every table.
 pub mod model;
+/// Filtered, paginated reads for the API.
+pub mod query;
 /// Reads used by the indexer, its tests and the API.
 pub mod read;
 /// Connecting and the backend.

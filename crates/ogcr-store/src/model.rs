@@ -277,6 +277,23 @@ table! {
     }
 }
 
+table! {
+    /// Searchable facts of a verified PDD (see `migrations/*/0002_pdd_facts.sql`).
+    PddFacts in "pdd_facts", key (hash) {
+        hash: String,
+        name: String,
+        project_type: String,
+        methodology_id: Option<String>,
+        methodology_version: Option<String>,
+        actor_id: String,
+        creation_date: Option<String>,
+        west_e7: Option<i64>,
+        south_e7: Option<i64>,
+        east_e7: Option<i64>,
+        north_e7: Option<i64>,
+    }
+}
+
 /// Status of a document.
 pub mod doc_status {
     /// Not fetched yet, or to be retried.

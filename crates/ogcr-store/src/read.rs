@@ -80,6 +80,7 @@ impl Store {
         table::<RoleMember>(self, &mut out).await?;
         table::<Undo>(self, &mut out).await?;
         table::<Problem>(self, &mut out).await?;
+        table::<crate::PddFacts>(self, &mut out).await?;
         let docs = self.all::<Document>().await?;
         out.push((
             Document::TABLE.to_owned(),

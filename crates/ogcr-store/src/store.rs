@@ -81,6 +81,7 @@ impl Store {
             url: redact(&url),
         };
         migrate::run(&store).await?;
+        store.backfill_pdd_facts().await?;
         Ok(store)
     }
 

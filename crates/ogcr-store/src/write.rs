@@ -465,6 +465,7 @@ impl Store {
             Undo::TABLE,
             Block::TABLE,
             Document::TABLE,
+            crate::PddFacts::TABLE,
             ChainState::TABLE,
         ]) {
             exec(&mut tx, format!("DELETE FROM {table}"), Vec::new()).await?;

@@ -1,0 +1,188 @@
+//! The uniform OGCR error body: `{"error": {code, message, details[{field, message}],
+//! timestamp, request_id}}`. Handlers return [`ApiError`]; the request-id middleware renders
+//! it, so every error — from a handler, an extractor, the router or the rate limiter — carries
+//! the id of its request.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One field-level problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The query parameter, path segment or field at fault.
+    #[schema(example = "limit")]
+    pub field: String,
+    /// What is wrong with it, naming the value received.
+    #[schema(example = "must be between 1 and 100, got 500")]
+    pub message: String,
+}
+
+/// An error answer.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Machine-readable code (`invalid_parameter`, `not_found`, `rate_limited`, …).
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+    /// Field-level details.
+    pub details: Vec<FieldError>,
+    /// Seconds after which to retry (429, 503).
+    pub retry_after: Option<u64>,
+}
+
+/// The error object inside the body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorObject {
+    /// Machine-readable code.
+    #[schema(example = "invalid_parameter")]
+    pub code: String,
+    /// Human-readable message.
+    #[schema(example = "invalid query parameters")]
+    pub message: String,
+    /// Field-level details.
+    pub details: Vec<FieldError>,
+    /// When the error happened (RFC 3339, UTC).
+    #[schema(example = "2026-11-23T10:00:00Z")]
+    pub timestamp: String,
+    /// The request id (also in the `x-request-id` response header).
+    #[schema(example = "5f0c6f1e-8a39-4c8e-a1f6-0d3a0c2b9e11")]
+    pub request_id: String,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorObject,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 with one bad field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid_fields(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    /// 400 with several bad fields.
+    pub fn invalid_fields(details: Vec<FieldError>) -> Self {
+        let what = details
+            .iter()
+            .map(|d| d.field.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        ApiError {
+            details,
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                format!("invalid request parameter(s): {what}"),
+            )
+        }
+    }
+
+    /// 404.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    /// 405.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "the read API answers GET, HEAD and OPTIONS only",
+        )
+    }
+
+    /// 429 with the seconds to wait.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests from this client; retry in {retry_after} s"),
+            )
+        }
+    }
+
+    /// 503: the database is not reachable or not indexed yet.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError {
+            retry_after: Some(5),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+        }
+    }
+
+    /// 500, logged with its cause; the body does not leak internals.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(target: "ogcr::api", %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the request id identifies it in the server log",
+        )
+    }
+
+    /// The response for request `request_id`.
+    pub fn render(&self, request_id: &str) -> Response {
+        let body = ErrorBody {
+            error: ErrorObject {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                details: self.details.clone(),
+                timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                request_id: request_id.to_owned(),
+            },
+        };
+        let mut resp = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        resp
+    }
+}
+
+impl From<ogcr_store::Error> for ApiError {
+    fn from(e: ogcr_store::Error) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(target: "ogcr::api", error = %e, "database unavailable");
+            ApiError::unavailable("the database is not reachable; retry shortly")
+        } else {
+            ApiError::internal(&e)
+        }
+    }
+}
+
+/// Marks a response as an error to be rendered by the request-id middleware.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingError(pub(crate) ApiError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = self.status.into_response();
+        resp.extensions_mut().insert(PendingError(self));
+        resp
+    }
+}

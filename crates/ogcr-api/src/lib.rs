@@ -1,0 +1,166 @@
+//! The ogcr read API. It serves what the indexer stored — projects as OGCR PDD GeoJSON
+//! Features, monitoring reports as MRV Features, credits (CRU serial blocks), retirements and
+//! the raw on-chain event feed — plus health, Prometheus metrics, an OpenAPI 3.1 document
+//! generated from this code and a human docs page.
+//!
+//! Every answer is read-only and derived from the database, so any number of API processes can
+//! serve one database while one indexer writes it. Errors use the OGCR error body; GET answers
+//! carry strong ETags (If-None-Match → 304); clients are rate limited per address.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    http::{HeaderName, Method, header},
+    middleware::{from_fn, from_fn_with_state},
+    routing::get,
+};
+use ogcr_store::Store;
+use tower_http::cors::{Any, CorsLayer};
+
+/// The error body.
+pub mod error;
+/// Request ids, rate limits, ETags, metrics.
+pub mod middleware;
+/// The OpenAPI document and the docs page.
+pub mod openapi;
+/// Extracting and checking request parameters.
+pub mod params;
+/// The route handlers.
+pub mod routes;
+/// Response bodies.
+pub mod views;
+
+pub use error::{ApiError, FieldError};
+pub use middleware::RateLimiter;
+
+/// Renders the process's Prometheus metrics (the indexer and the API share one recorder).
+pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Extra routes mounted beside the OGCR ones (the CAD Trust and AEF tables).
+pub type ExtraRoutes = Router<()>;
+
+/// How the API behaves.
+#[derive(Clone)]
+pub struct ApiConfig {
+    /// The URL clients reach the API at (absolute links in answers), without a trailing slash.
+    pub public_url: String,
+    /// Sustained requests per second per client and burst; `None` disables limiting.
+    pub rate_limit: Option<(f64, u32)>,
+    /// The Prometheus exposition for `/metrics`; `None` serves a 404 there.
+    pub metrics: Option<MetricsRender>,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field("public_url", &self.public_url)
+            .field("rate_limit", &self.rate_limit)
+            .field("metrics", &self.metrics.is_some())
+            .finish()
+    }
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            public_url: "http://127.0.0.1:8080".into(),
+            rate_limit: Some((50.0, 100)),
+            metrics: None,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The indexer's database.
+    pub store: Store,
+    /// Configuration.
+    pub config: Arc<ApiConfig>,
+}
+
+impl AppState {
+    /// `path` under the public URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.public_url.trim_end_matches('/'))
+    }
+}
+
+/// The whole API: the OGCR routes, `extra` (e.g. CAD Trust and AEF tables), and the layers
+/// every route shares.
+pub fn router(store: Store, config: ApiConfig, extra: Option<ExtraRoutes>) -> Router {
+    let limiter = config
+        .rate_limit
+        .map(|(rate, burst)| Arc::new(RateLimiter::new(rate, burst)));
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+    };
+    let mut app = Router::new()
+        .route("/", get(openapi::index))
+        .route("/health", get(routes::meta::health))
+        .route("/metrics", get(routes::meta::metrics))
+        .route("/openapi.json", get(openapi::document))
+        .route("/docs", get(openapi::docs_page))
+        .route("/projects", get(routes::projects::list))
+        .route("/projects/{project_id}", get(routes::projects::one))
+        .route(
+            "/projects/{project_id}/history",
+            get(routes::projects::history),
+        )
+        .route(
+            "/projects/{project_id}/versions/{version}",
+            get(routes::projects::version),
+        )
+        .route(
+            "/projects/{project_id}/monitoring",
+            get(routes::monitoring::list),
+        )
+        .route(
+            "/projects/{project_id}/monitoring/{mrv_id}",
+            get(routes::monitoring::one),
+        )
+        .route("/credits", get(routes::credits::list))
+        .route("/credits/{credit_id}", get(routes::credits::one))
+        .route("/retirements", get(routes::credits::retirements))
+        .route("/events", get(routes::events::list))
+        .with_state(state);
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers([
+            header::IF_NONE_MATCH,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(middleware::REQUEST_ID),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            HeaderName::from_static(middleware::REQUEST_ID),
+        ]);
+    app.fallback(routes::meta::not_found)
+        .layer(from_fn(middleware::etag))
+        .layer(from_fn_with_state(limiter, middleware::rate_limit))
+        .layer(from_fn(middleware::metrics))
+        .layer(cors)
+        .layer(from_fn(middleware::request_id))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, passing client addresses to the rate
+/// limiter.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

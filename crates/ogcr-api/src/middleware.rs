@@ -1,0 +1,249 @@
+//! Cross-cutting behaviour of every route: request ids and error rendering, per-client rate
+//! limiting, entity tags with conditional GETs, cache headers and request metrics.
+
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, PendingError};
+
+/// Header carrying the request id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The id of the request being served (a request extension).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Takes the caller's `x-request-id` when it is a sane token, else makes one; echoes it on the
+/// response; renders pending [`ApiError`]s with it.
+pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut resp = next.run(req).await;
+    if let Some(PendingError(err)) = resp.extensions_mut().remove::<PendingError>() {
+        let headers = std::mem::take(resp.headers_mut());
+        resp = err.render(&id);
+        for (k, v) in headers.iter() {
+            if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+                resp.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
+    } else if resp.status().is_client_error() || resp.status().is_server_error() {
+        // Rejections produced outside our handlers (e.g. by axum itself) get the body too.
+        let status = resp.status();
+        let headers = std::mem::take(resp.headers_mut());
+        let err = match status {
+            StatusCode::NOT_FOUND => ApiError::not_found("no such route; see /openapi.json"),
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
+            s if s.is_server_error() => ApiError::internal(&format!("unhandled {s}")),
+            s => ApiError {
+                status: s,
+                code: "bad_request",
+                message: s.canonical_reason().unwrap_or("bad request").to_owned(),
+                details: Vec::new(),
+                retry_after: None,
+            },
+        };
+        resp = err.render(&id);
+        for (k, v) in headers.iter() {
+            if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+                resp.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID, v);
+    }
+    resp
+}
+
+/// Per-client token buckets.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `per_second` sustained requests per client, up to `burst` at once.
+    pub fn new(per_second: f64, burst: u32) -> Self {
+        RateLimiter {
+            per_second: per_second.max(0.001),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `client`; `Err(seconds to wait)` when its bucket is empty.
+    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > 100_000 {
+            // Forget clients whose bucket has refilled: they are indistinguishable from new.
+            let (rate, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The client address: the socket peer (requests served without a socket count as loopback).
+fn client_of(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}
+
+/// Refuses requests beyond the client's rate with 429 and `Retry-After`. Health and metrics
+/// probes are not limited.
+pub(crate) async fn rate_limit(
+    State(limiter): State<Option<Arc<RateLimiter>>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(limiter) = limiter
+        && !matches!(req.uri().path(), "/health" | "/metrics")
+        && let Err(wait) = limiter.check(client_of(&req), Instant::now())
+    {
+        return ApiError::rate_limited(wait).into_response();
+    }
+    next.run(req).await
+}
+
+/// Largest body tagged; bigger ones are sent untagged.
+const MAX_TAGGED: usize = 64 << 20;
+
+/// Tags successful GET answers with a strong ETag over their bytes, answers a matching
+/// `If-None-Match` with 304, and sets `Cache-Control: no-cache` (revalidate every time — the
+/// data moves with the chain) unless the route chose its own.
+pub(crate) async fn etag(req: Request, next: Next) -> Response {
+    let conditional = matches!(*req.method(), Method::GET | Method::HEAD);
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let resp = next.run(req).await;
+    if !conditional || resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_TAGGED).await else {
+        return ApiError::internal(&"response body too large to tag").into_response();
+    };
+    let tag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
+    parts
+        .headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-cache"));
+    let tag_value = HeaderValue::from_str(&tag).expect("hex is a valid header value");
+    if let Some(inm) = if_none_match
+        && matches_tag(&inm, &tag)
+    {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        let h = not_modified.headers_mut();
+        h.insert(header::ETAG, tag_value);
+        copy(&parts.headers, h, &[header::CACHE_CONTROL, header::VARY]);
+        return not_modified;
+    }
+    parts.headers.insert(header::ETAG, tag_value);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn copy(from: &HeaderMap, to: &mut HeaderMap, names: &[header::HeaderName]) {
+    for n in names {
+        if let Some(v) = from.get(n) {
+            to.insert(n.clone(), v.clone());
+        }
+    }
+}
+
+/// Whether an `If-None-Match` value lists `tag` (weak comparison, as RFC 9110 asks) or is `*`.
+fn matches_tag(inm: &HeaderValue, tag: &str) -> bool {
+    let Ok(s) = inm.to_str() else { return false };
+    s.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag)
+}
+
+/// Counts requests by route and status and times them.
+pub(crate) async fn metrics(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("ogcr_api_requests_total", "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("ogcr_api_request_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn buckets_refill_at_the_configured_rate() {
+        let l = RateLimiter::new(2.0, 3);
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(l.check(ip, t0).is_ok());
+        }
+        assert_eq!(l.check(ip, t0), Err(1));
+        // Another client has its own bucket.
+        assert!(l.check(IpAddr::from([10, 0, 0, 2]), t0).is_ok());
+        // Half a second later one token is back.
+        assert!(l.check(ip, t0 + Duration::from_millis(500)).is_ok());
+        assert!(l.check(ip, t0 + Duration::from_millis(500)).is_err());
+    }
+
+    #[test]
+    fn if_none_match_lists_are_understood() {
+        let tag = "\"abc\"";
+        for (v, ok) in [
+            ("\"abc\"", true),
+            ("W/\"abc\"", true),
+            ("\"x\", \"abc\"", true),
+            ("*", true),
+            ("\"abd\"", false),
+        ] {
+            assert_eq!(matches_tag(&HeaderValue::from_static(v), tag), ok, "{v}");
+        }
+    }
+}

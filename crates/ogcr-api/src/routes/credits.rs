@@ -1,0 +1,246 @@
+//! `/credits` (CRU serial blocks) and `/retirements`.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use ogcr_store::{
+    Retirement,
+    query::{CreditFilter, RetirementFilter},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{
+    AppState,
+    error::{ApiError, ErrorBody},
+    params::{self, Q},
+    routes::{chain, projects::find},
+    views::{Credit, CreditList, Pagination, RetirementList, RetirementView},
+};
+
+/// Credit statuses.
+pub const STATUSES: &[&str] = &["active", "retired", "cancelled", "buffer"];
+
+/// Filters and paging of `GET /credits`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CreditQuery {
+    /// Project id.
+    #[param(example = "OGCR-BR-0001")]
+    project: Option<String>,
+    /// Monitoring report the block was issued against.
+    mrv_id: Option<i64>,
+    /// Vintage year.
+    #[param(example = 2024)]
+    vintage: Option<i64>,
+    /// Year of issuance (mint).
+    issuance_year: Option<i64>,
+    /// Owner address.
+    owner: Option<String>,
+    /// Statuses, comma-separated: active, retired, cancelled, buffer.
+    #[param(example = "active")]
+    status: Option<String>,
+    /// Labels the block must carry, comma-separated: corsia, article6.
+    label: Option<String>,
+    /// Page size, 1–100 (default 20).
+    limit: Option<i64>,
+    /// Rows to skip.
+    offset: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Filters and paging of `GET /retirements`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RetirementQuery {
+    /// Project id.
+    project: Option<String>,
+    /// Retired credit (token) id.
+    credit_id: Option<i64>,
+    /// Beneficiary (exact name).
+    #[param(example = "Acme Airlines")]
+    beneficiary: Option<String>,
+    /// Owner whose units were retired.
+    owner: Option<String>,
+    /// Retired on or after (date or date-time).
+    from: Option<String>,
+    /// Retired before.
+    to: Option<String>,
+    /// Page size, 1–100 (default 20).
+    limit: Option<i64>,
+    /// Rows to skip.
+    offset: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// List credits.
+#[utoipa::path(get, path = "/credits", tag = "credits", params(CreditQuery),
+    responses(
+        (status = 200, description = "A page of credits, by token id", body = CreditList),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 404, description = "No such project", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Q(q): Q<CreditQuery>,
+) -> Result<Json<CreditList>, ApiError> {
+    let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
+    let owner = params::address("owner", q.owner.as_deref())?;
+    let status = params::one_of_list("status", q.status.as_deref(), STATUSES)?;
+    let labels = params::one_of_list("label", q.label.as_deref(), &["corsia", "article6"])?;
+    let labels = (!labels.is_empty()).then(|| {
+        labels
+            .iter()
+            .map(|l| if l == "corsia" { 1 } else { 2 })
+            .fold(0, |a, b| a | b)
+    });
+    let (minted_from, minted_to) = match q.issuance_year {
+        Some(y) => (
+            year_start("issuance_year", y)?,
+            year_start("issuance_year", y + 1)?,
+        ),
+        None => (None, None),
+    };
+    let chain = chain(&state).await?.chain_id;
+    let project_key = match &q.project {
+        Some(p) => Some(find(&state, p).await?.project.project_key),
+        None => None,
+    };
+    let filter = CreditFilter {
+        project_key,
+        mrv_id: q.mrv_id,
+        vintage: q.vintage,
+        minted_from,
+        minted_to,
+        owner,
+        status,
+        labels,
+    };
+    let page = state.store.credits(&filter, &req).await?;
+    let keys: Vec<String> = page.rows.iter().map(|t| t.project_key.clone()).collect();
+    let ids = state.store.project_ids(&keys).await?;
+    let mut data = Vec::with_capacity(page.rows.len());
+    for t in &page.rows {
+        let retirement = if t.status == "retired" {
+            retirement_of(&state, t.token_id, chain).await?
+        } else {
+            None
+        };
+        let pid = ids.get(&t.project_key).cloned().unwrap_or_default();
+        data.push(Credit::new(t, &pid, chain, retirement, |p| state.url(p)));
+    }
+    Ok(Json(CreditList {
+        pagination: Pagination::of(&page, &req),
+        data,
+    }))
+}
+
+/// One credit.
+#[utoipa::path(get, path = "/credits/{credit_id}", tag = "credits",
+    params(("credit_id" = i64, Path, description = "Token id")),
+    responses(
+        (status = 200, description = "The credit", body = Credit),
+        (status = 404, description = "No such credit", body = ErrorBody),
+    ))]
+pub async fn one(
+    State(state): State<AppState>,
+    Path(credit_id): Path<String>,
+) -> Result<Json<Credit>, ApiError> {
+    let id = params::id("credit_id", &credit_id)?;
+    let chain = chain(&state).await?.chain_id;
+    let t = state
+        .store
+        .token(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no credit {id}")))?;
+    let ids = state
+        .store
+        .project_ids(std::slice::from_ref(&t.project_key))
+        .await?;
+    let retirement = retirement_of(&state, id, chain).await?;
+    let pid = ids.get(&t.project_key).cloned().unwrap_or_default();
+    Ok(Json(Credit::new(&t, &pid, chain, retirement, |p| {
+        state.url(p)
+    })))
+}
+
+/// List retirements.
+#[utoipa::path(get, path = "/retirements", tag = "credits", params(RetirementQuery),
+    responses(
+        (status = 200, description = "A page of retirements, in chain order", body = RetirementList),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+    ))]
+pub async fn retirements(
+    State(state): State<AppState>,
+    Q(q): Q<RetirementQuery>,
+) -> Result<Json<RetirementList>, ApiError> {
+    let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
+    let owner = params::address("owner", q.owner.as_deref())?;
+    let from = params::time("from", q.from.as_deref())?;
+    let to = params::time("to", q.to.as_deref())?;
+    params::range("to", from, to)?;
+    let chain = chain(&state).await?.chain_id;
+    let project_key = match &q.project {
+        Some(p) => Some(find(&state, p).await?.project.project_key),
+        None => None,
+    };
+    let filter = RetirementFilter {
+        project_key,
+        token_id: q.credit_id,
+        beneficiary: q.beneficiary,
+        owner,
+        from,
+        to,
+    };
+    let page = state.store.retirements(&filter, &req).await?;
+    let keys: Vec<String> = page.rows.iter().map(|r| r.project_key.clone()).collect();
+    let ids: HashMap<String, String> = state.store.project_ids(&keys).await?;
+    let data = page
+        .rows
+        .iter()
+        .map(|r| {
+            RetirementView::new(
+                &r.retirement,
+                ids.get(&r.project_key).cloned(),
+                Some(r.vintage),
+                chain,
+            )
+        })
+        .collect();
+    Ok(Json(RetirementList {
+        pagination: Pagination::of(&page, &req),
+        data,
+    }))
+}
+
+async fn retirement_of(
+    state: &AppState,
+    token_id: i64,
+    chain: i64,
+) -> Result<Option<RetirementView>, ApiError> {
+    let r: Option<Retirement> = state.store.token_retirements(token_id).await?.pop();
+    Ok(r.map(|r| RetirementView::new(&r, None, None, chain)))
+}
+
+fn year_start(field: &str, year: i64) -> Result<Option<i64>, ApiError> {
+    chrono::NaiveDate::from_ymd_opt(year as i32, 1, 1)
+        .filter(|_| (1970..=9999).contains(&year))
+        .map(|d| {
+            Some(
+                d.and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc()
+                    .timestamp(),
+            )
+        })
+        .ok_or_else(|| {
+            ApiError::invalid(field, format!("{year} is not a year between 1970 and 9998"))
+        })
+}

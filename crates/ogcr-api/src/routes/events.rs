@@ -1,0 +1,107 @@
+//! `/events`: the raw on-chain event feed, what a regulator reads.
+
+use axum::{Json, extract::State};
+use ogcr_store::query::EventFilter;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{
+    AppState,
+    error::{ApiError, ErrorBody},
+    params::{self, Q},
+    routes::chain,
+    views::{EventList, Pagination},
+};
+
+/// The contracts of a deployment.
+pub const CONTRACTS: &[&str] = &[
+    "OGCRAccessControl",
+    "ProjectRegistry",
+    "MRVRegistry",
+    "CarbonRemovalUnit",
+];
+
+/// Filters and paging of `GET /events`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Contracts, comma-separated: OGCRAccessControl, ProjectRegistry, MRVRegistry,
+    /// CarbonRemovalUnit.
+    #[param(example = "MRVRegistry")]
+    contract: Option<String>,
+    /// Event names, comma-separated (e.g. MRVVerified,CRUMinted,CRURetired).
+    #[param(example = "MRVVerified")]
+    event: Option<String>,
+    /// From this block (inclusive).
+    from_block: Option<i64>,
+    /// Up to this block (inclusive).
+    to_block: Option<i64>,
+    /// Transaction hash.
+    tx: Option<String>,
+    /// An address the event concerns: emitter, indexed topic or address argument.
+    address: Option<String>,
+    /// Page size, 1–100 (default 20).
+    limit: Option<i64>,
+    /// Rows to skip.
+    offset: Option<i64>,
+    /// `next_cursor` of the previous page (constant cost at any depth).
+    cursor: Option<String>,
+}
+
+/// The on-chain event feed.
+#[utoipa::path(get, path = "/events", tag = "events", params(EventQuery),
+    responses(
+        (status = 200, description = "A page of decoded events, in chain order", body = EventList),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Q(q): Q<EventQuery>,
+) -> Result<Json<EventList>, ApiError> {
+    let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
+    let contract = params::one_of_list("contract", q.contract.as_deref(), CONTRACTS)?;
+    let event: Vec<String> = q
+        .event
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            if e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && e.len() <= 64 {
+                Ok(e.to_owned())
+            } else {
+                Err(ApiError::invalid(
+                    "event",
+                    format!("{e:?} is not an event name"),
+                ))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    for (field, b) in [("from_block", q.from_block), ("to_block", q.to_block)] {
+        if let Some(b) = b
+            && b < 0
+        {
+            return Err(ApiError::invalid(
+                field,
+                format!("must be 0 or more, got {b}"),
+            ));
+        }
+    }
+    params::range("to_block", q.from_block, q.to_block)?;
+    let filter = EventFilter {
+        contract,
+        event,
+        from_block: q.from_block,
+        to_block: q.to_block,
+        tx_hash: params::hash32("tx", q.tx.as_deref())?,
+        address: params::address("address", q.address.as_deref())?,
+    };
+    chain(&state).await?;
+    let page = state.store.events(&filter, &req).await?;
+    Ok(Json(EventList {
+        pagination: Pagination::of(&page, &req),
+        data: page.rows.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,23 @@
+//! Route handlers, one module per resource.
+
+use ogcr_store::ChainState;
+
+use crate::{AppState, error::ApiError};
+
+/// Credits and retirements.
+pub mod credits;
+/// The raw event feed.
+pub mod events;
+/// Health, metrics, fallbacks.
+pub mod meta;
+/// Monitoring reports.
+pub mod monitoring;
+/// Projects.
+pub mod projects;
+
+/// The deployment the database follows; 503 before the indexer's first run.
+pub(crate) async fn chain(state: &AppState) -> Result<ChainState, ApiError> {
+    state.store.chain_state().await?.ok_or_else(|| {
+        ApiError::unavailable("the indexer has not indexed this database yet: run `ogcr index`")
+    })
+}

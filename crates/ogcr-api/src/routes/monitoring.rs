@@ -1,0 +1,221 @@
+//! `/projects/{id}/monitoring`: OGCR MRV reports with their on-chain verification.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use ogcr_store::{Document, MrvReport, query::MrvFilter};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::IntoParams;
+
+use crate::{
+    AppState,
+    error::{ApiError, ErrorBody},
+    params::{self, Q},
+    routes::{chain, projects::find},
+    views::{
+        LedgerReference, Link, MonitoringList, MrvFeature, Pagination, anchor, date, mrv_status,
+        rfc3339,
+    },
+};
+
+/// Filters and paging of `GET /projects/{project_id}/monitoring`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MonitoringQuery {
+    /// Verification statuses, comma-separated: pending, verified, rejected.
+    #[param(example = "verified")]
+    status: Option<String>,
+    /// Verifier address.
+    verifier: Option<String>,
+    /// Reports whose monitoring period ends after this date.
+    #[param(example = "2024-01-01")]
+    period_from: Option<String>,
+    /// Reports whose monitoring period starts before this date.
+    period_to: Option<String>,
+    /// Page size, 1–100 (default 20).
+    limit: Option<i64>,
+    /// Rows to skip.
+    offset: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A project's monitoring reports.
+#[utoipa::path(get, path = "/projects/{project_id}/monitoring", tag = "monitoring",
+    params(("project_id" = String, Path, description = "On-chain project id"), MonitoringQuery),
+    responses(
+        (status = 200, description = "A page of MRV Features, oldest report first", body = MonitoringList),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 404, description = "No such project", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(project_id): Path<String>,
+    Q(q): Q<MonitoringQuery>,
+) -> Result<Json<MonitoringList>, ApiError> {
+    let period_from = params::time("period_from", q.period_from.as_deref())?;
+    let period_to = params::time("period_to", q.period_to.as_deref())?;
+    params::range("period_to", period_from, period_to)?;
+    let status = params::one_of_list(
+        "status",
+        q.status.as_deref(),
+        &["pending", "verified", "rejected"],
+    )?
+    .into_iter()
+    .map(|s| {
+        if s == "pending" {
+            "submitted".to_owned()
+        } else {
+            s
+        }
+    })
+    .collect();
+    let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
+    let verifier = params::address("verifier", q.verifier.as_deref())?;
+    let chain = chain(&state).await?.chain_id;
+    let project = find(&state, &project_id).await?;
+    let filter = MrvFilter {
+        project_key: Some(project.project.project_key),
+        status,
+        verifier,
+        period_from,
+        period_to,
+    };
+    let page = state.store.mrv_reports(&filter, &req).await?;
+    let docs = documents(&state, &page.rows).await?;
+    let data = page
+        .rows
+        .iter()
+        .map(|m| {
+            MrvFeature(feature(
+                &state,
+                chain,
+                &project_id,
+                m,
+                docs.get(&m.mrv_hash),
+            ))
+        })
+        .collect();
+    Ok(Json(MonitoringList {
+        pagination: Pagination::of(&page, &req),
+        data,
+    }))
+}
+
+/// One monitoring report.
+#[utoipa::path(get, path = "/projects/{project_id}/monitoring/{mrv_id}", tag = "monitoring",
+    params(
+        ("project_id" = String, Path, description = "On-chain project id"),
+        ("mrv_id" = i64, Path, description = "On-chain report id"),
+    ),
+    responses(
+        (status = 200, description = "The MRV Feature with its verification status and ledger reference", body = MrvFeature),
+        (status = 404, description = "No such project or report", body = ErrorBody),
+    ))]
+pub async fn one(
+    State(state): State<AppState>,
+    Path((project_id, mrv_id)): Path<(String, String)>,
+) -> Result<Json<MrvFeature>, ApiError> {
+    let id = params::id("mrv_id", &mrv_id)?;
+    let chain = chain(&state).await?.chain_id;
+    let project = find(&state, &project_id).await?;
+    let m = state
+        .store
+        .mrv_report(id)
+        .await?
+        .filter(|m| m.project_key == project.project.project_key)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "project {project_id} has no monitoring report {id}"
+            ))
+        })?;
+    let docs = documents(&state, std::slice::from_ref(&m)).await?;
+    Ok(Json(MrvFeature(feature(
+        &state,
+        chain,
+        &project_id,
+        &m,
+        docs.get(&m.mrv_hash),
+    ))))
+}
+
+async fn documents(
+    state: &AppState,
+    rows: &[MrvReport],
+) -> Result<HashMap<String, Document>, ApiError> {
+    let hashes: Vec<String> = rows.iter().map(|m| m.mrv_hash.clone()).collect();
+    Ok(state.store.verified_documents(&hashes).await?)
+}
+
+/// The Feature of a report: its verified document with the on-chain verification status and
+/// date, ledger reference (the submission) and links.
+fn feature(
+    state: &AppState,
+    chain_id: i64,
+    project_id: &str,
+    m: &MrvReport,
+    doc: Option<&Document>,
+) -> Value {
+    let links = vec![
+        Link::json(
+            "self",
+            state.url(&format!("/projects/{project_id}/monitoring/{}", m.mrv_id)),
+            None,
+        ),
+        Link::json(
+            "pdd",
+            state.url(&format!("/projects/{project_id}")),
+            Some("The project"),
+        ),
+        Link {
+            rel: "supporting-doc".into(),
+            href: m.uri.clone(),
+            media_type: Some("application/geo+json".into()),
+            title: Some("The report as anchored on chain".into()),
+        },
+    ];
+    let ledger = LedgerReference::new(chain_id, &m.submitted_tx, m.submitted_block, m.submitted_at);
+    let body = doc
+        .and_then(|d| d.body.as_deref())
+        .and_then(|b| serde_json::from_str::<Value>(b).ok());
+    let Some(mut body) = body else {
+        return json!({
+            "type": "Feature",
+            "id": format!("{project_id}-MRV-{}", m.mrv_id),
+            "profile": "mrv",
+            "geometry": null,
+            "properties": {
+                "project_id": project_id,
+                "start_date": date(m.period_start),
+                "end_date": date(m.period_end - 1),
+                "verification_status": mrv_status(&m.status),
+            },
+            "document": {
+                "status": "unverified",
+                "detail": "the report has not been fetched, or does not match its on-chain hash; see `ogcr index status`",
+                "hash": m.mrv_hash,
+                "uri": m.uri,
+            },
+            "ledger_reference": ledger,
+            "links": links,
+        });
+    };
+    if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
+        props.insert("verification_status".into(), mrv_status(&m.status).into());
+        match m.decided_at {
+            Some(t) => {
+                props.insert("verification_date".into(), rfc3339(t).into());
+            }
+            None => {
+                props.remove("verification_date");
+            }
+        }
+    }
+    anchor(&mut body, &ledger, links);
+    body
+}

@@ -1,0 +1,625 @@
+//! Filtered, paginated reads for the read API. Every list supports offset pagination (with a
+//! total) and keyset pagination: a cursor is the sort key of the last row returned, and the
+//! next page starts with `WHERE key > cursor ORDER BY key LIMIT n`, so a deep page costs the
+//! same index seek as the first.
+
+use std::collections::HashMap;
+
+use sqlx::{Row, any::AnyRow};
+
+use crate::{
+    ChainState, Decision, Document, Event, MrvReport, PddFacts, PddVersion, Project, Result,
+    Retirement, StatusChange, Store, Table, Token, Transfer, Val, model::doc_status,
+    table::placeholders,
+};
+
+/// Which page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRequest {
+    /// `limit` rows after skipping `offset`; the page carries the total count.
+    Offset {
+        /// Rows per page.
+        limit: i64,
+        /// Rows skipped.
+        offset: i64,
+    },
+    /// `limit` rows after the row whose sort key is `after` (from the start when `None`).
+    Cursor {
+        /// Rows per page.
+        limit: i64,
+        /// Sort key of the last row of the previous page.
+        after: Option<Vec<Val>>,
+    },
+}
+
+impl PageRequest {
+    fn limit(&self) -> i64 {
+        match self {
+            PageRequest::Offset { limit, .. } | PageRequest::Cursor { limit, .. } => *limit,
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows, in sort order.
+    pub rows: Vec<T>,
+    /// Rows matching the filters (offset pagination only).
+    pub total: Option<i64>,
+    /// Whether rows follow this page.
+    pub has_more: bool,
+    /// Sort key of the last row, when rows follow: the cursor of the next page.
+    pub next: Option<Vec<Val>>,
+}
+
+/// A `SELECT` under construction: joins, conditions with their bound values, and the sort key.
+struct Select {
+    from: &'static str,
+    columns: String,
+    conds: Vec<String>,
+    vals: Vec<Val>,
+    key: &'static [&'static str],
+}
+
+impl Select {
+    fn new(from: &'static str, columns: String, key: &'static [&'static str]) -> Self {
+        Select {
+            from,
+            columns,
+            conds: Vec::new(),
+            vals: Vec::new(),
+            key,
+        }
+    }
+
+    /// Binds `v`, returning its placeholder.
+    fn bind(&mut self, v: impl Into<Val>) -> String {
+        self.vals.push(v.into());
+        format!("${}", self.vals.len())
+    }
+
+    /// Adds `column op value` when `value` is set.
+    fn cmp<V: Into<Val>>(&mut self, column: &str, op: &str, value: Option<V>) -> &mut Self {
+        if let Some(v) = value {
+            let p = self.bind(v);
+            self.conds.push(format!("{column} {op} {p}"));
+        }
+        self
+    }
+
+    /// Adds `column IN (values)` when `values` is not empty.
+    fn any_of(&mut self, column: &str, values: &[String]) -> &mut Self {
+        if !values.is_empty() {
+            let ps: Vec<String> = values.iter().map(|v| self.bind(v.as_str())).collect();
+            self.conds.push(format!("{column} IN ({})", ps.join(", ")));
+        }
+        self
+    }
+
+    fn where_sql(&self, extra: Option<String>) -> String {
+        let conds: Vec<&str> = self
+            .conds
+            .iter()
+            .map(String::as_str)
+            .chain(extra.as_deref())
+            .collect();
+        if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        }
+    }
+
+    async fn page<T>(
+        mut self,
+        store: &Store,
+        req: &PageRequest,
+        map: impl Fn(&AnyRow) -> Result<T>,
+        key_of: impl Fn(&T) -> Vec<Val>,
+    ) -> Result<Page<T>> {
+        let mut conn = store.conn().await?;
+        let limit = req.limit().max(0);
+        let order = self.key.join(", ");
+        let (total, sql) = match req {
+            PageRequest::Offset { offset, .. } => {
+                let count_sql =
+                    format!("SELECT COUNT(*) FROM {}{}", self.from, self.where_sql(None));
+                let total: i64 = crate::table::bind_all(
+                    sqlx::query(sqlx::AssertSqlSafe(count_sql)),
+                    self.vals.clone(),
+                )
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+                let (l, o) = (self.bind(limit + 1), self.bind((*offset).max(0)));
+                let sql = format!(
+                    "SELECT {} FROM {}{} ORDER BY {order} LIMIT {l} OFFSET {o}",
+                    self.columns,
+                    self.from,
+                    self.where_sql(None)
+                );
+                (Some(total), sql)
+            }
+            PageRequest::Cursor { after, .. } => {
+                let extra = match after {
+                    Some(after) if after.len() == self.key.len() => {
+                        let ps: Vec<String> = after.iter().map(|v| self.bind(v.clone())).collect();
+                        Some(format!("({order}) > ({})", ps.join(", ")))
+                    }
+                    Some(after) => {
+                        return Err(crate::Error::Corrupt {
+                            table: "cursor",
+                            detail: format!(
+                                "cursor has {} values, the sort key {}",
+                                after.len(),
+                                self.key.len()
+                            ),
+                        });
+                    }
+                    None => None,
+                };
+                let where_sql = self.where_sql(extra);
+                let l = self.bind(limit + 1);
+                let sql = format!(
+                    "SELECT {} FROM {}{where_sql} ORDER BY {order} LIMIT {l}",
+                    self.columns, self.from
+                );
+                (None, sql)
+            }
+        };
+        let rows = crate::table::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.vals)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut out: Vec<T> = rows.iter().map(map).collect::<Result<_>>()?;
+        let has_more = out.len() as i64 > limit;
+        out.truncate(limit as usize);
+        let next = if has_more {
+            out.last().map(key_of)
+        } else {
+            None
+        };
+        Ok(Page {
+            rows: out,
+            total,
+            has_more,
+            next,
+        })
+    }
+}
+
+/// Columns of `T` qualified by a table alias.
+fn cols<T: Table>(alias: &str) -> String {
+    T::COLUMNS
+        .iter()
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A project with the facts of its current PDD (when that document is verified).
+#[derive(Debug, Clone)]
+pub struct ProjectRow {
+    /// On-chain state.
+    pub project: Project,
+    /// Facts of the verified PDD.
+    pub facts: Option<PddFacts>,
+    /// Where the current PDD version was anchored: (block, transaction, time).
+    pub anchor: Option<(i64, String, i64)>,
+}
+
+/// Tables and columns of a project listing.
+const PROJECT_FROM: &str = "projects p LEFT JOIN pdd_facts f ON f.hash = p.pdd_hash \
+    LEFT JOIN pdd_versions v ON v.project_key = p.project_key AND v.version = p.version";
+
+fn project_columns() -> String {
+    format!(
+        "{}, {}, v.block_number AS v_block, v.tx_hash AS v_tx, v.timestamp AS v_time",
+        cols::<Project>("p"),
+        cols::<PddFacts>("f")
+    )
+}
+
+/// Filters of the project list. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    /// On-chain statuses (any of).
+    pub status: Vec<String>,
+    /// OGCR project types (any of).
+    pub project_type: Vec<String>,
+    /// Methodology id of the PDD.
+    pub methodology: Option<String>,
+    /// An address (developer or validator) or the PDD's `actor_id`.
+    pub actor: Option<String>,
+    /// `[west, south, east, north]` in 1e-7 degrees: projects whose PDD extent intersects it.
+    pub bbox: Option<[i64; 4]>,
+    /// Registered at or after (unix seconds).
+    pub created_from: Option<i64>,
+    /// Registered before (unix seconds).
+    pub created_to: Option<i64>,
+    /// Validated at or after (unix seconds).
+    pub approved_from: Option<i64>,
+    /// Validated before (unix seconds).
+    pub approved_to: Option<i64>,
+}
+
+/// Filters of the monitoring-report list.
+#[derive(Debug, Clone, Default)]
+pub struct MrvFilter {
+    /// Project key.
+    pub project_key: Option<String>,
+    /// Statuses (any of): submitted, verified, rejected.
+    pub status: Vec<String>,
+    /// Verifier address.
+    pub verifier: Option<String>,
+    /// Reports whose period ends after this time (unix seconds).
+    pub period_from: Option<i64>,
+    /// Reports whose period starts before this time (unix seconds).
+    pub period_to: Option<i64>,
+}
+
+/// Filters of the credit (token) list.
+#[derive(Debug, Clone, Default)]
+pub struct CreditFilter {
+    /// Project key.
+    pub project_key: Option<String>,
+    /// Monitoring report.
+    pub mrv_id: Option<i64>,
+    /// Vintage year.
+    pub vintage: Option<i64>,
+    /// Minted at or after (unix seconds).
+    pub minted_from: Option<i64>,
+    /// Minted before (unix seconds).
+    pub minted_to: Option<i64>,
+    /// Owner address.
+    pub owner: Option<String>,
+    /// Statuses (any of): active, retired, cancelled, buffer.
+    pub status: Vec<String>,
+    /// Tokens carrying all these label bits.
+    pub labels: Option<i64>,
+}
+
+/// A retirement with the project and vintage of its token.
+#[derive(Debug, Clone)]
+pub struct RetirementRow {
+    /// The retirement.
+    pub retirement: Retirement,
+    /// Project key of the retired token.
+    pub project_key: String,
+    /// Vintage of the retired token.
+    pub vintage: i64,
+}
+
+/// Filters of the retirement list.
+#[derive(Debug, Clone, Default)]
+pub struct RetirementFilter {
+    /// Project key.
+    pub project_key: Option<String>,
+    /// Retired token.
+    pub token_id: Option<i64>,
+    /// Beneficiary name (exact).
+    pub beneficiary: Option<String>,
+    /// Owner whose units were retired.
+    pub owner: Option<String>,
+    /// Retired at or after (unix seconds).
+    pub from: Option<i64>,
+    /// Retired before (unix seconds).
+    pub to: Option<i64>,
+}
+
+/// Filters of the raw event feed.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Contract names (any of): OGCRAccessControl, ProjectRegistry, MRVRegistry, CarbonRemovalUnit.
+    pub contract: Vec<String>,
+    /// Event names (any of).
+    pub event: Vec<String>,
+    /// From this block (inclusive).
+    pub from_block: Option<i64>,
+    /// Up to this block (inclusive).
+    pub to_block: Option<i64>,
+    /// Transaction hash.
+    pub tx_hash: Option<String>,
+    /// An address the event concerns (indexed or address argument, or the emitter).
+    pub address: Option<String>,
+}
+
+impl Store {
+    /// Projects matching `f`, ordered by project id.
+    pub async fn projects(&self, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRow>> {
+        let mut s = Select::new(PROJECT_FROM, project_columns(), &["p.project_id"]);
+        s.any_of("p.status", &f.status)
+            .any_of("f.project_type", &f.project_type)
+            .cmp("f.methodology_id", "=", f.methodology.clone())
+            .cmp("p.registered_at", ">=", f.created_from)
+            .cmp("p.registered_at", "<", f.created_to);
+        if let Some(actor) = &f.actor {
+            let p = s.bind(actor.as_str());
+            s.conds.push(format!(
+                "(p.developer = {p} OR p.validator = {p} OR f.actor_id = {p})"
+            ));
+        }
+        if let Some([w, so, e, n]) = f.bbox {
+            let (w, so, e, n) = (s.bind(w), s.bind(so), s.bind(e), s.bind(n));
+            s.conds.push(format!(
+                "f.west_e7 <= {e} AND f.east_e7 >= {w} AND f.south_e7 <= {n} AND f.north_e7 >= {so}"
+            ));
+        }
+        if f.approved_from.is_some() || f.approved_to.is_some() {
+            let mut c = String::from(
+                "EXISTS (SELECT 1 FROM project_decisions d WHERE d.project_key = p.project_key \
+                 AND d.decision = 'validated'",
+            );
+            if let Some(v) = f.approved_from {
+                c.push_str(&format!(" AND d.timestamp >= {}", s.bind(v)));
+            }
+            if let Some(v) = f.approved_to {
+                c.push_str(&format!(" AND d.timestamp < {}", s.bind(v)));
+            }
+            c.push(')');
+            s.conds.push(c);
+        }
+        s.page(self, req, project_row, |r| {
+            vec![r.project.project_id.clone().into()]
+        })
+        .await
+    }
+
+    /// The project with on-chain id `project_id`.
+    pub async fn project(&self, project_id: &str) -> Result<Option<ProjectRow>> {
+        let mut conn = self.conn().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM {PROJECT_FROM} WHERE p.project_id = $1",
+            project_columns()
+        )))
+        .bind(project_id.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.as_ref().map(project_row).transpose()
+    }
+
+    /// Project ids by project key.
+    pub async fn project_ids(&self, keys: &[String]) -> Result<HashMap<String, String>> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut conn = self.conn().await?;
+        let sql = format!(
+            "SELECT project_key, project_id FROM projects WHERE project_key IN ({})",
+            placeholders(0, keys.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for k in keys {
+            q = q.bind(k.clone());
+        }
+        q.fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// A project's status transitions, oldest first.
+    pub async fn status_history(&self, project_key: &str) -> Result<Vec<StatusChange>> {
+        self.rows_where("project_key = $1", project_key).await
+    }
+
+    /// A project's validation, rejection and archiving decisions, oldest first.
+    pub async fn decisions(&self, project_key: &str) -> Result<Vec<Decision>> {
+        self.rows_where("project_key = $1", project_key).await
+    }
+
+    /// A project's PDD versions, oldest first.
+    pub async fn pdd_versions(&self, project_key: &str) -> Result<Vec<PddVersion>> {
+        self.rows_where("project_key = $1", project_key).await
+    }
+
+    /// Monitoring reports matching `f`, ordered by report id.
+    pub async fn mrv_reports(&self, f: &MrvFilter, req: &PageRequest) -> Result<Page<MrvReport>> {
+        let mut s = Select::new("mrv_reports m", cols::<MrvReport>("m"), &["m.mrv_id"]);
+        s.cmp("m.project_key", "=", f.project_key.clone())
+            .any_of("m.status", &f.status)
+            .cmp("m.verifier", "=", f.verifier.clone())
+            .cmp("m.period_end", ">", f.period_from)
+            .cmp("m.period_start", "<", f.period_to);
+        s.page(self, req, MrvReport::from_row, |r| vec![r.mrv_id.into()])
+            .await
+    }
+
+    /// Tokens matching `f`, ordered by token id.
+    pub async fn credits(&self, f: &CreditFilter, req: &PageRequest) -> Result<Page<Token>> {
+        let mut s = Select::new("tokens t", cols::<Token>("t"), &["t.token_id"]);
+        s.cmp("t.project_key", "=", f.project_key.clone())
+            .cmp("t.mrv_id", "=", f.mrv_id)
+            .cmp("t.vintage", "=", f.vintage)
+            .cmp("t.minted_at", ">=", f.minted_from)
+            .cmp("t.minted_at", "<", f.minted_to)
+            .cmp("t.owner", "=", f.owner.clone())
+            .any_of("t.status", &f.status);
+        if let Some(bits) = f.labels {
+            // Label sets are two bits; spell the test out so both backends agree.
+            let wanted: Vec<i64> = (0..4).filter(|l| l & bits == bits).collect();
+            let ps: Vec<String> = wanted.into_iter().map(|l| s.bind(l)).collect();
+            s.conds.push(format!("t.labels IN ({})", ps.join(", ")));
+        }
+        s.page(self, req, Token::from_row, |r| vec![r.token_id.into()])
+            .await
+    }
+
+    /// Retirements matching `f`, in chain order.
+    pub async fn retirements(
+        &self,
+        f: &RetirementFilter,
+        req: &PageRequest,
+    ) -> Result<Page<RetirementRow>> {
+        let mut s = Select::new(
+            "retirements r JOIN tokens t ON t.token_id = r.token_id",
+            format!(
+                "{}, t.project_key AS t_project_key, t.vintage AS t_vintage",
+                cols::<Retirement>("r")
+            ),
+            &["r.block_number", "r.log_index"],
+        );
+        s.cmp("t.project_key", "=", f.project_key.clone())
+            .cmp("r.token_id", "=", f.token_id)
+            .cmp("r.beneficiary", "=", f.beneficiary.clone())
+            .cmp("r.owner", "=", f.owner.clone())
+            .cmp("r.timestamp", ">=", f.from)
+            .cmp("r.timestamp", "<", f.to);
+        s.page(
+            self,
+            req,
+            |row| {
+                Ok(RetirementRow {
+                    retirement: Retirement::from_row(row)?,
+                    project_key: row.try_get("t_project_key")?,
+                    vintage: row.try_get("t_vintage")?,
+                })
+            },
+            |r| {
+                vec![
+                    r.retirement.block_number.into(),
+                    r.retirement.log_index.into(),
+                ]
+            },
+        )
+        .await
+    }
+
+    /// Events matching `f`, in chain order.
+    pub async fn events(&self, f: &EventFilter, req: &PageRequest) -> Result<Page<Event>> {
+        let mut s = Select::new(
+            "events e",
+            cols::<Event>("e"),
+            &["e.block_number", "e.log_index"],
+        );
+        s.any_of("e.contract", &f.contract)
+            .any_of("e.event", &f.event)
+            .cmp("e.block_number", ">=", f.from_block)
+            .cmp("e.block_number", "<=", f.to_block)
+            .cmp("e.tx_hash", "=", f.tx_hash.clone());
+        if let Some(a) = &f.address {
+            let p = s.bind(a.as_str());
+            s.conds.push(format!(
+                "(e.address = {p} OR EXISTS (SELECT 1 FROM event_addresses x WHERE x.address = {p} \
+                 AND x.block_number = e.block_number AND x.log_index = e.log_index))"
+            ));
+        }
+        s.page(self, req, Event::from_row, |r| {
+            vec![r.block_number.into(), r.log_index.into()]
+        })
+        .await
+    }
+
+    /// The monitoring report `mrv_id`.
+    pub async fn mrv_report(&self, mrv_id: i64) -> Result<Option<MrvReport>> {
+        Ok(self.rows_where("mrv_id = $1", mrv_id).await?.pop())
+    }
+
+    /// The token `token_id`.
+    pub async fn token(&self, token_id: i64) -> Result<Option<Token>> {
+        Ok(self.rows_where("token_id = $1", token_id).await?.pop())
+    }
+
+    /// A token's transfers (its mint included), oldest first.
+    pub async fn token_transfers(&self, token_id: i64) -> Result<Vec<Transfer>> {
+        self.rows_where("token_id = $1", token_id).await
+    }
+
+    /// A token's retirements (one at most: a retired block is final).
+    pub async fn token_retirements(&self, token_id: i64) -> Result<Vec<Retirement>> {
+        self.rows_where("token_id = $1", token_id).await
+    }
+
+    /// Verified bodies of the documents with these on-chain hashes, by hash.
+    pub async fn verified_documents(&self, hashes: &[String]) -> Result<HashMap<String, Document>> {
+        if hashes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut conn = self.conn().await?;
+        let sql = format!(
+            "SELECT {} FROM documents WHERE status = $1 AND hash IN ({}) ORDER BY hash, uri",
+            Document::COLUMNS.join(", "),
+            placeholders(1, hashes.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(doc_status::VERIFIED);
+        for h in hashes {
+            q = q.bind(h.clone());
+        }
+        let mut out = HashMap::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let d = Document::from_row(&row)?;
+            out.entry(d.hash.clone()).or_insert(d);
+        }
+        Ok(out)
+    }
+
+    /// The status of the documents with these hashes (the best per hash: verified first).
+    pub async fn document_statuses(&self, hashes: &[String]) -> Result<HashMap<String, String>> {
+        if hashes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut conn = self.conn().await?;
+        let sql = format!(
+            "SELECT hash, status FROM documents WHERE hash IN ({})",
+            placeholders(0, hashes.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for h in hashes {
+            q = q.bind(h.clone());
+        }
+        let mut out: HashMap<String, String> = HashMap::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let (hash, status): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            let e = out.entry(hash).or_insert_with(|| status.clone());
+            if status == doc_status::VERIFIED {
+                *e = status;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The checkpoint and the time of its block (when that block is still kept).
+    pub async fn checkpoint(&self) -> Result<Option<(ChainState, Option<i64>)>> {
+        let Some(state) = self.chain_state().await? else {
+            return Ok(None);
+        };
+        let time = self
+            .block(state.checkpoint_block)
+            .await?
+            .map(|b| b.timestamp);
+        Ok(Some((state, time)))
+    }
+
+    /// Rows of `T` where `cond` (one `$1` parameter), in primary-key order.
+    async fn rows_where<T: Table>(&self, cond: &str, v: impl Into<Val>) -> Result<Vec<T>> {
+        let mut conn = self.conn().await?;
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {cond} ORDER BY {}",
+            T::COLUMNS.join(", "),
+            T::TABLE,
+            T::KEY.join(", ")
+        );
+        let rows = crate::table::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), [v.into()])
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(T::from_row).collect()
+    }
+}
+
+fn project_row(row: &AnyRow) -> Result<ProjectRow> {
+    let has_facts = row.try_get::<Option<String>, _>("hash")?.is_some();
+    let anchor = match row.try_get::<Option<i64>, _>("v_block")? {
+        Some(block) => Some((block, row.try_get("v_tx")?, row.try_get("v_time")?)),
+        None => None,
+    };
+    Ok(ProjectRow {
+        anchor,
+        project: Project::from_row(row)?,
+        facts: if has_facts {
+            Some(PddFacts::from_row(row)?)
+        } else {
+            None
+        },
+    })
+}
