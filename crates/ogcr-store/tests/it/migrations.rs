@@ -31,13 +31,26 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let sql = match name {
-            "sqlite" => include_str!("../../migrations/sqlite/0001_initial.sql"),
-            _ => include_str!("../../migrations/postgres/0001_initial.sql"),
+        let (first, second) = match name {
+            "sqlite" => (
+                include_str!("../../migrations/sqlite/0001_initial.sql"),
+                include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
+            ),
+            _ => (
+                include_str!("../../migrations/postgres/0001_initial.sql"),
+                include_str!("../../migrations/postgres/0002_pdd_facts.sql"),
+            ),
         };
         assert_eq!(
             applied(name, &db.url).await,
-            vec![(1, "initial".to_owned(), hex::encode(Sha256::digest(sql)))],
+            vec![
+                (1, "initial".to_owned(), hex::encode(Sha256::digest(first))),
+                (
+                    2,
+                    "pdd facts".to_owned(),
+                    hex::encode(Sha256::digest(second))
+                ),
+            ],
             "{name}"
         );
         // Every table of the schema is there and empty.
@@ -48,7 +61,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
             .unwrap_or_else(|e| panic!("{name}: counts: {e}"));
         assert_eq!(counts, Default::default(), "{name}");
         let tables = dump(name, &db.store).await;
-        assert_eq!(tables.len(), 17, "{name}: {tables:?}");
+        assert_eq!(tables.len(), 18, "{name}: {tables:?}");
         assert!(
             tables.iter().all(|(_, rows)| rows.is_empty()),
             "{name}: {tables:?}"
