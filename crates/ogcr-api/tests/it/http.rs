@@ -1,0 +1,285 @@
+//! Errors, conditional requests, rate limits, CORS and request ids, on SQLite and PostgreSQL.
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use ogcr_api::{ApiConfig, router};
+use ogcr_store::{ChainState, testing::backends};
+use serde_json::Value;
+use tower::ServiceExt;
+
+async fn call(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let resp = app.clone().oneshot(req).await.expect("the router answers");
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    (parts.status, parts.headers, json)
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn config() -> ApiConfig {
+    ApiConfig {
+        public_url: "http://api.test".into(),
+        rate_limit: None,
+        metrics: Some(std::sync::Arc::new(|| "# metrics\n".to_owned())),
+    }
+}
+
+async fn index(store: &ogcr_store::Store) {
+    store
+        .init_chain_state(&ChainState {
+            id: 1,
+            chain_id: 31337,
+            access_control: "0x01".into(),
+            project_registry: "0x02".into(),
+            mrv_registry: "0x03".into(),
+            carbon_removal_unit: "0x04".into(),
+            deployment_block: 1,
+            checkpoint_block: 0,
+            checkpoint_hash: String::new(),
+            undo_floor: 0,
+        })
+        .await
+        .unwrap();
+}
+
+/// The error body's shape, with the request id of the response header.
+fn assert_error(
+    status: StatusCode,
+    headers: &axum::http::HeaderMap,
+    body: &Value,
+    want: StatusCode,
+    code: &str,
+) {
+    assert_eq!(status, want, "{body}");
+    let e = &body["error"];
+    assert_eq!(e["code"], code, "{body}");
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(e["timestamp"].as_str().is_some());
+    assert_eq!(
+        e["request_id"].as_str(),
+        headers.get("x-request-id").and_then(|v| v.to_str().ok()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_get_field_level_400s_never_5xx() {
+    for db in backends().await {
+        let app = router(db.store.clone(), config(), None);
+        // Before the first index run the data routes say so.
+        let (s, h, b) = call(&app, get("/projects")).await;
+        assert_error(s, &h, &b, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert!(h.get(header::RETRY_AFTER).is_some());
+        let (s, _, b) = call(&app, get("/health")).await;
+        assert_eq!(
+            (s, b["status"].as_str()),
+            (StatusCode::OK, Some("starting")),
+            "{}",
+            db.name
+        );
+
+        index(&db.store).await;
+        let cases: &[(&str, &str)] = &[
+            ("/projects?limit=0", "limit"),
+            ("/projects?limit=abc", "limit"),
+            ("/projects?limit=101", "limit"),
+            ("/projects?offset=-3", "offset"),
+            ("/projects?status=approved,bogus", "status"),
+            ("/projects?project_type=coal", "project_type"),
+            ("/projects?bbox=1,2,3", "bbox"),
+            ("/projects?bbox=10,0,5,1", "bbox"),
+            ("/projects?bbox=a,b,c,d", "bbox"),
+            ("/projects?created_from=yesterday", "created_from"),
+            (
+                "/projects?created_from=2025-01-01&created_to=2024-01-01",
+                "created_to",
+            ),
+            ("/projects?stauts=approved", "stauts"),
+            ("/projects?cursor=zz", "cursor"),
+            ("/projects?cursor=5b315d&offset=2", "cursor"),
+            ("/credits?owner=0x12", "owner"),
+            ("/credits?status=gone", "status"),
+            ("/credits?vintage=twenty", "vintage"),
+            ("/credits?issuance_year=99999", "issuance_year"),
+            ("/credits?label=green", "label"),
+            ("/credits/abc", "credit_id"),
+            ("/credits/0", "credit_id"),
+            ("/credits/-1", "credit_id"),
+            ("/retirements?from=2024-13-01", "from"),
+            ("/events?tx=0x1234", "tx"),
+            ("/events?address=nothex", "address"),
+            ("/events?contract=Nope", "contract"),
+            ("/events?event=Bad%20Name", "event"),
+            ("/events?from_block=-1", "from_block"),
+            ("/events?from_block=9&to_block=3", "to_block"),
+            ("/events?limit=99999999999999999999", "limit"),
+        ];
+        for (uri, field) in cases {
+            let (s, h, b) = call(&app, get(uri)).await;
+            assert_error(s, &h, &b, StatusCode::BAD_REQUEST, "invalid_parameter");
+            assert_eq!(
+                b["error"]["details"][0]["field"], *field,
+                "{}: {uri}: {b}",
+                db.name
+            );
+        }
+        for uri in [
+            "/projects/NOPE",
+            "/projects/NOPE/monitoring",
+            "/credits/999",
+            "/nope",
+            "/projects/X/versions/1",
+        ] {
+            let (s, h, b) = call(&app, get(uri)).await;
+            assert_error(s, &h, &b, StatusCode::NOT_FOUND, "not_found");
+        }
+        let (s, h, b) = call(
+            &app,
+            Request::post("/projects").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_error(
+            s,
+            &h,
+            &b,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        );
+        // An empty database lists nothing, with the OGCR pagination.
+        let (s, _, b) = call(&app, get("/projects")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            b["pagination"],
+            serde_json::json!({"total": 0, "limit": 20, "offset": 0, "has_more": false})
+        );
+    }
+}
+
+#[tokio::test]
+async fn etags_caching_cors_and_request_ids() {
+    let db = backends().await.remove(0);
+    index(&db.store).await;
+    let app = router(db.store.clone(), config(), None);
+    let (s, h, _) = call(&app, get("/events")).await;
+    assert_eq!(s, StatusCode::OK);
+    let tag = h.get(header::ETAG).expect("tagged").clone();
+    assert_eq!(h.get(header::CACHE_CONTROL).unwrap(), "no-cache");
+    let req = Request::get("/events")
+        .header(header::IF_NONE_MATCH, tag.clone())
+        .body(Body::empty())
+        .unwrap();
+    let (s, h, b) = call(&app, req).await;
+    assert_eq!((s, b), (StatusCode::NOT_MODIFIED, Value::Null));
+    assert_eq!(h.get(header::ETAG), Some(&tag));
+    let req = Request::get("/events")
+        .header(header::IF_NONE_MATCH, "\"other\"")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&app, req).await.0, StatusCode::OK);
+
+    // A caller's request id is echoed, a bad one replaced.
+    let req = Request::get("/credits/999")
+        .header("x-request-id", "trace-42")
+        .body(Body::empty())
+        .unwrap();
+    let (_, h, b) = call(&app, req).await;
+    assert_eq!(h.get("x-request-id").unwrap(), "trace-42");
+    assert_eq!(b["error"]["request_id"], "trace-42");
+    let req = Request::get("/health")
+        .header("x-request-id", "bad id with spaces")
+        .body(Body::empty())
+        .unwrap();
+    let (_, h, _) = call(&app, req).await;
+    assert_ne!(h.get("x-request-id").unwrap(), "bad id with spaces");
+
+    // CORS: any origin may read; preflights are answered.
+    let req = Request::get("/projects")
+        .header(header::ORIGIN, "https://market.example")
+        .body(Body::empty())
+        .unwrap();
+    let (_, h, _) = call(&app, req).await;
+    assert_eq!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "*");
+    let req = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/projects")
+        .header(header::ORIGIN, "https://market.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let (s, h, _) = call(&app, req).await;
+    assert!(s.is_success(), "{s}");
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_METHODS).is_some());
+
+    // Metrics and the OpenAPI document.
+    let (s, _, b) = call(&app, get("/metrics")).await;
+    assert_eq!((s, b.as_str()), (StatusCode::OK, Some("# metrics\n")));
+    let (s, h, doc) = call(&app, get("/openapi.json")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        h.get(header::CACHE_CONTROL)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["servers"][0]["url"], "http://api.test");
+    for path in [
+        "/projects",
+        "/projects/{project_id}",
+        "/projects/{project_id}/monitoring",
+        "/credits",
+        "/retirements",
+        "/events",
+        "/health",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["PddDocument"]["title"],
+        "OGCR Project Design Document (PDD)"
+    );
+    let (s, h, _) = call(&app, get("/docs")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        h.get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+#[tokio::test]
+async fn clients_beyond_the_rate_get_429_with_retry_after() {
+    let db = backends().await.remove(0);
+    index(&db.store).await;
+    let app = router(
+        db.store.clone(),
+        ApiConfig {
+            rate_limit: Some((0.5, 3)),
+            ..config()
+        },
+        None,
+    );
+    for _ in 0..3 {
+        assert_eq!(call(&app, get("/events")).await.0, StatusCode::OK);
+    }
+    let (s, h, b) = call(&app, get("/events")).await;
+    assert_error(s, &h, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(h.get(header::RETRY_AFTER).unwrap(), "2");
+    // Health probes are never limited.
+    assert_eq!(call(&app, get("/health")).await.0, StatusCode::OK);
+}

@@ -1,0 +1,3 @@
+//! Router tests without a socket: the HTTP behaviour every route shares.
+
+mod http;
