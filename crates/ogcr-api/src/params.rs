@@ -50,7 +50,8 @@ pub const MAX_LIMIT: i64 = 100;
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 20;
 
-/// The page asked for: offset pagination by default, keyset pagination with `cursor`.
+/// The page asked for: offset pagination by default, keyset pagination with `cursor` (empty
+/// for the first page).
 pub fn page(
     limit: Option<i64>,
     offset: Option<i64>,
@@ -78,6 +79,8 @@ pub fn page_with(
             "cursor",
             "give either offset or cursor, not both",
         )),
+        // An empty cursor asks for the first page of keyset pagination.
+        (_, Some("")) => Ok(PageRequest::Cursor { limit, after: None }),
         (_, Some(c)) => Ok(PageRequest::Cursor {
             limit,
             after: Some(decode_cursor(c)?),

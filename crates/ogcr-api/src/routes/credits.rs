@@ -50,7 +50,7 @@ pub struct CreditQuery {
     limit: Option<i64>,
     /// Rows to skip.
     offset: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (empty: first page of keyset pagination).
     cursor: Option<String>,
 }
 
@@ -76,7 +76,7 @@ pub struct RetirementQuery {
     limit: Option<i64>,
     /// Rows to skip.
     offset: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (empty: first page of keyset pagination).
     cursor: Option<String>,
 }
 

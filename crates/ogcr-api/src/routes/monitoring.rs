@@ -41,7 +41,7 @@ pub struct MonitoringQuery {
     limit: Option<i64>,
     /// Rows to skip.
     offset: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (empty: first page of keyset pagination).
     cursor: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! Tests that run the built `ogcr` binary.
 
 /// `ogcr index` killed at random points.
+mod api;
 mod crash;
 /// What `ogcr index` makes of the lifecycle.
 mod index;
