@@ -1,6 +1,6 @@
 //! The document queue.
 
-use ogcr_store::{Document, doc_status, testing::backends};
+use ogcr_store::{Document, PddFacts, Store, doc_status, testing::backends};
 
 use crate::fixtures::{batch, commit, document, init, rows};
 
@@ -152,4 +152,61 @@ async fn recording_a_check_updates_the_document() {
             .unwrap_or_else(|e| panic!("{name}: record: {e}"));
         assert_eq!(rows::<Document>(name, s).await.last(), Some(&new), "{name}");
     }
+}
+
+#[tokio::test]
+async fn a_verified_pdd_gets_its_searchable_facts_and_old_databases_are_backfilled() {
+    for db in backends().await {
+        let (name, s) = (db.name, &db.store);
+        init(name, s).await;
+        let mut cs = batch(10, 10);
+        cs.documents = queue();
+        commit(name, s, &cs).await;
+        let pdd = queue().remove(0);
+        let body = r#"{"type":"Feature","id":"P-1","geometry":{"type":"Polygon","coordinates":[[[10.5,-2.25],[11,-2.25],[11,-2],[10.5,-2.25]]]},"properties":{"name":"Mangroves","project_type":"blue_carbon","actor_id":"did:x","methodology":{"id":"VM0033","version":"2.1"}}}"#;
+        s.record_document(&Document {
+            status: doc_status::VERIFIED.into(),
+            body: Some(body.into()),
+            actual_hash: Some(pdd.hash.clone()),
+            ..pdd.clone()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{name}: record: {e}"));
+        let facts = rows::<PddFacts>(name, s).await;
+        assert_eq!(facts.len(), 1, "{name}");
+        let f = &facts[0];
+        assert_eq!(
+            (
+                f.hash.as_str(),
+                f.project_type.as_str(),
+                f.methodology_id.as_deref(),
+                f.west_e7,
+                f.north_e7
+            ),
+            (
+                pdd.hash.as_str(),
+                "blue_carbon",
+                Some("VM0033"),
+                Some(105_000_000),
+                Some(-20_000_000)
+            ),
+            "{name}"
+        );
+        // A database from before the facts existed gets them on the next connect.
+        sqlx_delete_facts(&db.url).await;
+        assert!(rows::<PddFacts>(name, s).await.is_empty());
+        let again = Store::connect(&db.url).await.unwrap();
+        assert_eq!(rows::<PddFacts>(name, &again).await, facts, "{name}");
+    }
+}
+
+/// Empties `pdd_facts` behind the store's back, as a database from before migration 2 had it.
+async fn sqlx_delete_facts(url: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query("DELETE FROM pdd_facts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
 }
