@@ -21,6 +21,8 @@ mod input;
 mod lifecycle;
 /// The read API server.
 mod serve;
+/// The whole registry in one process.
+mod up;
 /// OGCR document validation.
 mod validate;
 
@@ -40,6 +42,7 @@ mod validate;
 ///   ogcr validate project.geojson
 ///   ogcr index --once
 ///   ogcr serve
+///   ogcr up
 #[derive(Debug, Parser)]
 #[command(
     name = "ogcr",
@@ -74,6 +77,7 @@ enum Command {
     Cru(lifecycle::CruArgs),
     Index(index::IndexArgs),
     Serve(serve::ServeArgs),
+    Up(up::UpArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
         Command::Cru(args) => lifecycle::cru(args),
         Command::Index(args) => index::index(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Up(args) => up::up(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

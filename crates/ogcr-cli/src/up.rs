@@ -1,0 +1,412 @@
+//! `ogcr up`: the whole registry in one process — a local chain whose state is kept on disk,
+//! the contracts (deployed once, then reused), the indexer and the read API.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use alloy::providers::Provider;
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::Args;
+use ogcr_client::{DeployOptions, Manifest, registry::role_id};
+use ogcr_indexer::{DocumentSources, Indexer, IndexerConfig, Resolver, RpcSource};
+use ogcr_store::Store;
+
+use crate::{Outcome, index::DatabaseArgs, serve::ApiArgs};
+
+/// anvil's well-known dev accounts (test mnemonic): never use them on a real network.
+pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
+    (
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        "administrator (deployer)",
+    ),
+    (
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        "developer",
+    ),
+    (
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+        "validator",
+    ),
+    (
+        "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+        "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+        "verifier",
+    ),
+    (
+        "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+        "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+        "registry operator",
+    ),
+    (
+        "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+        "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+        "holder / relayer",
+    ),
+    (
+        "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+        "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+        "holder",
+    ),
+    (
+        "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+        "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+        "holder",
+    ),
+    (
+        "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+        "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+        "holder",
+    ),
+    (
+        "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+        "0x2a871d0798f97d79848a013d4936a73bf4ae0d41a4ba9a7ed2d4de94a9bd3e7e",
+        "holder",
+    ),
+];
+
+/// Run the whole registry locally in one process: a chain, the contracts, the indexer and the
+/// read API.
+///
+/// Starts anvil (the npm binary in node_modules/.bin, else `anvil` on PATH) unless --rpc-url is
+/// given, keeping its state in --data-dir so that a restart — even after a crash — resumes
+/// the same chain; deploys the contracts with the dev roles granted, or reuses the deployment
+/// recorded in deploy/<chain-id>.json; indexes into the database (SQLite ./ogcr.db by default)
+/// and serves the read API (http://127.0.0.1:8080). Ctrl-C stops everything cleanly; running it
+/// again resumes where it stopped. If the chain comes back behind the database (its state file
+/// was older), the indexer rolls the database back to the chain instead of serving phantom
+/// rows; if the chain was reset and the contracts redeployed, the database is re-indexed.
+///
+/// Examples:
+///
+///   ogcr up
+///   ogcr up --port 9000 --anvil-port 9545 --data-dir /tmp/ogcr
+///   ogcr up --database-url postgres://ogcr@localhost/ogcr
+///   ogcr up --fresh                     # forget the chain and the database, start over
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct UpArgs {
+    /// Use this chain instead of starting anvil (its deployment must be in --manifest-dir, or
+    /// it must be an anvil-like chain 31337 the dev key can deploy to).
+    #[arg(long, env = "OGCR_RPC_URL")]
+    rpc_url: Option<String>,
+    /// Port of the anvil started here.
+    #[arg(long, default_value_t = 8545)]
+    anvil_port: u16,
+    /// Where the local chain's state is kept (anvil-state.json) with anvil's log.
+    #[arg(long, default_value = ".ogcr")]
+    data_dir: PathBuf,
+    /// Directory of deployment manifests.
+    #[arg(long, env = "OGCR_MANIFEST_DIR", default_value = "deploy")]
+    manifest_dir: PathBuf,
+    /// Directory of content-addressed documents (where `ogcr project register` stores them).
+    #[arg(long, env = "OGCR_DOCS_DIR", default_value = "ogcr-documents")]
+    documents_dir: PathBuf,
+    /// Delete the local chain state and the database first.
+    #[arg(long)]
+    fresh: bool,
+    #[command(flatten)]
+    db: DatabaseArgs,
+    #[command(flatten)]
+    api: ApiArgs,
+}
+
+pub(crate) fn up(args: UpArgs) -> Result<Outcome> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(run(args))
+}
+
+/// anvil as a child process; stopped with SIGTERM (it then writes its state) on drop.
+struct Anvil {
+    child: tokio::process::Child,
+}
+
+impl Anvil {
+    async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+            if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+                .await
+                .is_ok()
+            {
+                return;
+            }
+        }
+        let _ = self.child.kill().await;
+    }
+}
+
+fn anvil_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("OGCR_ANVIL") {
+        return PathBuf::from(p);
+    }
+    let local = Path::new("node_modules/.bin/anvil");
+    if local.exists() {
+        return local.to_path_buf();
+    }
+    PathBuf::from("anvil")
+}
+
+async fn start_anvil(port: u16, data_dir: &Path) -> Result<(Anvil, String)> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    let state = data_dir.join("anvil-state.json");
+    let log_path = data_dir.join("anvil.log");
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    let url = format!("http://127.0.0.1:{port}");
+    if tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+    {
+        bail!(
+            "something already listens on 127.0.0.1:{port}; stop it, choose another --anvil-port, \
+             or use it with --rpc-url {url}"
+        );
+    }
+    let bin = anvil_binary();
+    let resumed = state.exists();
+    let child = tokio::process::Command::new(&bin)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--chain-id", "31337", "--state-interval", "1"])
+        .arg("--state")
+        .arg(&state)
+        .stdout(Stdio::from(log.try_clone()?))
+        .stderr(Stdio::from(log))
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| {
+            format!(
+                "starting {} (install the toolchain with `npm ci`, or set OGCR_ANVIL)",
+                bin.display()
+            )
+        })?;
+    let mut anvil = Anvil { child };
+    let provider = ogcr_client::registry::connect_provider(&url, None).await?;
+    for _ in 0..200 {
+        if provider.get_chain_id().await.is_ok() {
+            eprintln!(
+                "chain     {url} (anvil, chain 31337, {} {})",
+                if resumed {
+                    "resumed from"
+                } else {
+                    "state kept in"
+                },
+                state.display()
+            );
+            return Ok((anvil, url));
+        }
+        if let Ok(Some(status)) = anvil.child.try_wait() {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            bail!("anvil exited ({status}): {}", log.trim());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anvil.stop().await;
+    bail!(
+        "anvil did not answer on {url} within 10 s; see {}",
+        log_path.display()
+    )
+}
+
+/// Deploys with the dev roles, or reuses the live deployment in the manifest directory.
+async fn deployment(url: &str, manifest_dir: &Path) -> Result<Manifest> {
+    let provider = ogcr_client::registry::connect_provider(url, None).await?;
+    let chain_id = provider.get_chain_id().await?;
+    if let Some(m) = Manifest::read(&Manifest::path(manifest_dir, chain_id))?
+        && ogcr_client::deploy::is_live(&provider, &m).await?
+    {
+        eprintln!(
+            "contracts reused from {}",
+            Manifest::path(manifest_dir, chain_id).display()
+        );
+        return Ok(m);
+    }
+    if chain_id != 31337 {
+        bail!(
+            "chain {chain_id} at {url} has no live ogcr deployment in {}; deploy one with \
+             `ogcr deploy --rpc-url {url} --private-key …` first",
+            manifest_dir.display()
+        );
+    }
+    let signer: alloy::signers::local::PrivateKeySigner = DEV_ACCOUNTS[0]
+        .1
+        .parse()
+        .map_err(|e| anyhow!("dev key: {e}"))?;
+    let mut grants = Vec::new();
+    for (role, i) in [
+        ("developer", 1),
+        ("validator", 2),
+        ("verifier", 3),
+        ("registry_operator", 4),
+    ] {
+        grants.push((role_id(role)?, DEV_ACCOUNTS[i].0.parse()?));
+    }
+    let opts = DeployOptions {
+        grants,
+        network: Some("anvil".into()),
+        expected_chain_id: Some(31337),
+        ..DeployOptions::default()
+    };
+    let result = ogcr_client::deploy(
+        url,
+        signer,
+        manifest_dir,
+        &opts,
+        &ogcr_client::registry::TxPolicy::default(),
+        &mut |msg| eprintln!("  {msg}"),
+    )
+    .await?;
+    eprintln!(
+        "contracts deployed, manifest {}",
+        result.manifest_path.display()
+    );
+    Ok(result.manifest)
+}
+
+async fn run(args: UpArgs) -> Result<Outcome> {
+    if args.fresh {
+        forget(&args).await?;
+    }
+    let (anvil, url) = match &args.rpc_url {
+        Some(url) => (None, url.clone()),
+        None => {
+            let (a, u) = start_anvil(args.anvil_port, &args.data_dir).await?;
+            (Some(a), u)
+        }
+    };
+    let result = serve_all(&args, &url, anvil.is_some()).await;
+    if let Some(a) = anvil {
+        a.stop().await;
+    }
+    result
+}
+
+async fn forget(args: &UpArgs) -> Result<()> {
+    let state = args.data_dir.join("anvil-state.json");
+    if state.exists() {
+        std::fs::remove_file(&state).with_context(|| format!("removing {}", state.display()))?;
+    }
+    let store = Store::connect(&args.db.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", args.db.database_url))?;
+    store.reset().await?;
+    store.close().await;
+    eprintln!("fresh start: chain state and database cleared");
+    Ok(())
+}
+
+async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
+    let manifest = deployment(url, &args.manifest_dir).await?;
+    let store = Store::connect(&args.db.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", args.db.database_url))?;
+    if let Some(state) = store.chain_state().await?
+        && (state.chain_id as u64 != manifest.chain_id
+            || !state
+                .project_registry
+                .eq_ignore_ascii_case(&manifest.contracts.project_registry.address.to_string()))
+    {
+        if !local {
+            bail!(
+                "{} follows another deployment; use another --database-url or `ogcr index --reset`",
+                store.url()
+            );
+        }
+        eprintln!(
+            "the database followed an earlier deployment (the local chain was reset): indexing again"
+        );
+        store.reset().await?;
+    }
+    let provider = ogcr_client::registry::connect_provider(url, None).await?;
+    let mut cfg = IndexerConfig::new(manifest.clone());
+    cfg.poll_interval = Duration::from_millis(250);
+    let indexer = Indexer::new(
+        RpcSource::new(provider, Duration::from_secs(20)),
+        store.clone(),
+        cfg,
+    )
+    .await
+    .with_context(|| format!("starting the indexer against {url}"))?;
+    let resolver = Resolver::new(DocumentSources {
+        dirs: vec![args.documents_dir.clone()],
+        ..DocumentSources::default()
+    });
+    let (listener, app, api_url) = args.api.bind(store.clone()).await?;
+    banner(&manifest, url, &api_url, &store, local);
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let api = tokio::spawn(ogcr_api::serve(listener, app, stopped(stop_rx.clone())));
+    let docs_store = store.clone();
+    let docs_stop = stopped(stop_rx.clone());
+    let docs = tokio::spawn(async move {
+        resolver
+            .run(&docs_store, Duration::from_secs(2), docs_stop)
+            .await
+    });
+    let (mut caught_up, mut rolled_back) = (false, 0);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("\nstopping: the indexer's checkpoint is committed and the chain state saved");
+    };
+    let indexed = indexer
+        .run(false, shutdown, &mut |p| {
+            if p.rolled_back > rolled_back {
+                eprintln!(
+                    "the chain is behind the database: rolled back {} block(s) to block {}",
+                    p.rolled_back - rolled_back,
+                    p.checkpoint
+                );
+                rolled_back = p.rolled_back;
+            }
+            if p.checkpoint >= p.target && !caught_up {
+                caught_up = true;
+                eprintln!("indexed up to block {} ({} events)", p.checkpoint, p.events);
+            }
+        })
+        .await;
+    // The indexer returns on Ctrl-C or on an error; then the rest stops.
+    let _ = stop_tx.send(true);
+    let _ = docs.await;
+    let _ = api.await;
+    store.close().await;
+    indexed.map(|_| Outcome::Success).map_err(Into::into)
+}
+
+fn banner(m: &Manifest, rpc: &str, api: &str, store: &Store, local: bool) {
+    eprintln!("API       {api}   (docs {api}/docs, OpenAPI {api}/openapi.json)");
+    eprintln!("database  {}", store.url());
+    eprintln!(
+        "contracts (chain {}, from block {})",
+        m.chain_id, m.deployment_block
+    );
+    for (name, addr) in m.addresses() {
+        eprintln!("  {name:<18} {addr}");
+    }
+    if local {
+        eprintln!("dev accounts (anvil's well-known keys; never use them on a real network)");
+        for (i, (addr, key, role)) in DEV_ACCOUNTS.iter().enumerate() {
+            eprintln!("  #{i} {addr}  {role:<24} key {key}");
+        }
+    }
+    eprintln!("try");
+    eprintln!("  curl -s {api}/projects");
+    eprintln!("  curl -s '{api}/events?limit=5'");
+    eprintln!(
+        "  ogcr project register crates/ogcr-core/examples-data/pdd-br-reforestation.geojson \\\n      --rpc-url {rpc} --private-key {}",
+        DEV_ACCOUNTS[1].1
+    );
+    eprintln!("  ogcr index status");
+    eprintln!("Ctrl-C stops everything; `ogcr up` again resumes where it stopped.");
+}
