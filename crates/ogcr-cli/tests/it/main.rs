@@ -7,6 +7,7 @@ mod crash;
 mod index;
 /// The chain lifecycle against anvil.
 mod lifecycle;
+mod up;
 
 use std::{
     path::{Path, PathBuf},
