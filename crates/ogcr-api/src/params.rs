@@ -141,34 +141,34 @@ pub fn one_of_list(
 
 /// A 0x-prefixed 20-byte address, lowercased (the database's form).
 pub fn address(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
-    raw.map(|a| {
-        let ok = a.len() == 42
-            && (a.starts_with("0x") || a.starts_with("0X"))
-            && a[2..].bytes().all(|b| b.is_ascii_hexdigit());
-        if ok {
-            Ok(format!("0x{}", a[2..].to_ascii_lowercase()))
-        } else {
-            Err(ApiError::invalid(
-                field,
-                format!("{a:?} is not an address (0x followed by 40 hex digits)"),
-            ))
-        }
-    })
-    .transpose()
+    hex_value(field, raw, 20, "an address")
 }
 
 /// A 0x-prefixed 32-byte hash, lowercased.
 pub fn hash32(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
-    raw.map(|h| {
-        let ok = h.len() == 66
-            && (h.starts_with("0x") || h.starts_with("0X"))
-            && h[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    hex_value(field, raw, 32, "a transaction hash")
+}
+
+/// `0x` and `2 * bytes` hex digits, lowercased.
+fn hex_value(
+    field: &str,
+    raw: Option<&str>,
+    bytes: usize,
+    what: &str,
+) -> Result<Option<String>, ApiError> {
+    raw.map(|v| {
+        let ok = v.len() == 2 + 2 * bytes
+            && (v.starts_with("0x") || v.starts_with("0X"))
+            && v[2..].bytes().all(|b| b.is_ascii_hexdigit());
         if ok {
-            Ok(format!("0x{}", h[2..].to_ascii_lowercase()))
+            Ok(format!("0x{}", v[2..].to_ascii_lowercase()))
         } else {
             Err(ApiError::invalid(
                 field,
-                format!("{h:?} is not a transaction hash (0x followed by 64 hex digits)"),
+                format!(
+                    "{v:?} is not {what} (0x followed by {} hex digits)",
+                    2 * bytes
+                ),
             ))
         }
     })

@@ -241,6 +241,24 @@ pub fn anchor(doc: &mut Value, ledger: &LedgerReference, links: Vec<Link>) {
     doc["links"] = Value::Array(all);
 }
 
+/// The parsed body of a verified document.
+pub fn parsed(doc: Option<&ogcr_store::Document>) -> Option<Value> {
+    doc.and_then(|d| d.body.as_deref())
+        .and_then(|b| serde_json::from_str(b).ok())
+}
+
+/// The `document` member of a Feature served without its verified document.
+pub fn unverified(what: &str, hash: &str, uri: &str) -> Value {
+    serde_json::json!({
+        "status": "unverified",
+        "detail": format!(
+            "the {what} has not been fetched, or does not match its on-chain hash; see `ogcr index status`"
+        ),
+        "hash": hash,
+        "uri": uri,
+    })
+}
+
 /// A monitoring period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Period {

@@ -2,9 +2,7 @@
 //! and updated by the document worker, independently of the chain data.
 
 use crate::{
-    Document, Result, Store, Table,
-    model::doc_status,
-    table::{OnConflict, bind_all, for_backend, insert_statements},
+    Document, Result, Store, Table, model::doc_status, table::OnConflict, write::insert_all,
 };
 use sqlx::Connection;
 
@@ -32,15 +30,8 @@ impl Store {
         let mut conn = self.conn().await?;
         let mut tx = conn.begin().await?;
         let facts: Vec<_> = crate::facts::for_document(doc).into_iter().collect();
-        for (sql, vals) in insert_statements(std::slice::from_ref(doc), OnConflict::Update)
-            .into_iter()
-            .chain(insert_statements(&facts, OnConflict::Update))
-        {
-            let sql = for_backend(&tx, sql);
-            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_all(&mut tx, std::slice::from_ref(doc), OnConflict::Update).await?;
+        insert_all(&mut tx, &facts, OnConflict::Update).await?;
         tx.commit().await?;
         Ok(())
     }

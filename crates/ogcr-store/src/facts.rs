@@ -5,9 +5,8 @@ use serde_json::Value;
 use sqlx::{Connection, Row};
 
 use crate::{
-    Document, PddFacts, Result, Store, Table,
-    model::doc_status,
-    table::{OnConflict, bind_all, for_backend, insert_statements},
+    Document, PddFacts, Result, Store, Table, model::doc_status, table::OnConflict,
+    write::insert_all,
 };
 
 /// Degrees → integer units of 1e-7 degrees.
@@ -102,12 +101,7 @@ impl Store {
         }
         tracing::info!(target: "ogcr::store", rows = facts.len(), table = PddFacts::TABLE, "backfilling");
         let mut tx = conn.begin().await?;
-        for (sql, vals) in insert_statements(&facts, OnConflict::Update) {
-            let sql = for_backend(&tx, sql);
-            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_all(&mut tx, &facts, OnConflict::Update).await?;
         tx.commit().await?;
         Ok(())
     }

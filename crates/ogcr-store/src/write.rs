@@ -96,7 +96,8 @@ async fn exec(tx: &mut Transaction<'_, Any>, sql: String, vals: Vec<Val>) -> Res
     Ok(q.execute(&mut **tx).await?.rows_affected())
 }
 
-async fn insert_all<T: Table>(
+/// Inserts `rows` in as few statements as the parameter limit allows.
+pub(crate) async fn insert_all<T: Table>(
     tx: &mut Transaction<'_, Any>,
     rows: &[T],
     on_conflict: OnConflict,

@@ -18,7 +18,7 @@ use crate::{
     routes::{chain, projects::find},
     views::{
         LedgerReference, Link, MonitoringList, MrvFeature, Pagination, anchor, date, mrv_status,
-        rfc3339,
+        parsed, rfc3339, unverified,
     },
 };
 
@@ -180,10 +180,7 @@ fn feature(
         },
     ];
     let ledger = LedgerReference::new(chain_id, &m.submitted_tx, m.submitted_block, m.submitted_at);
-    let body = doc
-        .and_then(|d| d.body.as_deref())
-        .and_then(|b| serde_json::from_str::<Value>(b).ok());
-    let Some(mut body) = body else {
+    let Some(mut body) = parsed(doc) else {
         return json!({
             "type": "Feature",
             "id": format!("{project_id}-MRV-{}", m.mrv_id),
@@ -195,12 +192,7 @@ fn feature(
                 "end_date": date(m.period_end - 1),
                 "verification_status": mrv_status(&m.status),
             },
-            "document": {
-                "status": "unverified",
-                "detail": "the report has not been fetched, or does not match its on-chain hash; see `ogcr index status`",
-                "hash": m.mrv_hash,
-                "uri": m.uri,
-            },
+            "document": unverified("report", &m.mrv_hash, &m.uri),
             "ledger_reference": ledger,
             "links": links,
         });

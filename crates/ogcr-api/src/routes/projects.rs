@@ -21,7 +21,7 @@ use crate::{
     routes::chain,
     views::{
         LedgerReference, Link, Pagination, ProjectFeature, ProjectList, anchor, ogcr_status,
-        onchain_status, rfc3339,
+        onchain_status, parsed, rfc3339, unverified,
     },
 };
 
@@ -427,10 +427,7 @@ fn feature(state: &AppState, chain_id: i64, r: &ProjectRow, doc: Option<&Documen
             .clone()
             .unwrap_or((p.registered_block, p.registered_tx.clone(), p.registered_at));
     let ledger = LedgerReference::new(chain_id, &tx, block, time);
-    let body = doc
-        .and_then(|d| d.body.as_deref())
-        .and_then(|b| serde_json::from_str::<Value>(b).ok());
-    let Some(mut body) = body else {
+    let Some(mut body) = parsed(doc) else {
         return json!({
             "type": "Feature",
             "id": id,
@@ -443,12 +440,7 @@ fn feature(state: &AppState, chain_id: i64, r: &ProjectRow, doc: Option<&Documen
                 "creation_date": rfc3339(p.registered_at),
                 "last_updated": rfc3339(p.updated_at),
             },
-            "document": {
-                "status": "unverified",
-                "detail": "the PDD has not been fetched, or does not match its on-chain hash; see `ogcr index status`",
-                "hash": p.pdd_hash,
-                "uri": p.pdd_uri,
-            },
+            "document": unverified("PDD", &p.pdd_hash, &p.pdd_uri),
             "ledger_reference": ledger,
             "links": links,
         });
