@@ -37,9 +37,6 @@ pub use middleware::RateLimiter;
 /// Renders the process's Prometheus metrics (the indexer and the API share one recorder).
 pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
 
-/// Extra routes mounted beside the OGCR ones (the CAD Trust and AEF tables).
-pub type ExtraRoutes = Router<()>;
-
 /// How the API behaves.
 #[derive(Clone)]
 pub struct ApiConfig {
@@ -61,16 +58,6 @@ impl std::fmt::Debug for ApiConfig {
     }
 }
 
-impl Default for ApiConfig {
-    fn default() -> Self {
-        ApiConfig {
-            public_url: "http://127.0.0.1:8080".into(),
-            rate_limit: Some((50.0, 100)),
-            metrics: None,
-        }
-    }
-}
-
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -78,6 +65,8 @@ pub struct AppState {
     pub store: Store,
     /// Configuration.
     pub config: Arc<ApiConfig>,
+    /// The OpenAPI document for `config.public_url`, built once per router.
+    pub openapi: Arc<serde_json::Value>,
 }
 
 impl AppState {
@@ -87,17 +76,17 @@ impl AppState {
     }
 }
 
-/// The whole API: the OGCR routes, `extra` (e.g. CAD Trust and AEF tables), and the layers
-/// every route shares.
-pub fn router(store: Store, config: ApiConfig, extra: Option<ExtraRoutes>) -> Router {
+/// The whole API: the OGCR routes and the layers every route shares.
+pub fn router(store: Store, config: ApiConfig) -> Router {
     let limiter = config
         .rate_limit
         .map(|(rate, burst)| Arc::new(RateLimiter::new(rate, burst)));
     let state = AppState {
         store,
+        openapi: Arc::new(openapi::spec(&config.public_url)),
         config: Arc::new(config),
     };
-    let mut app = Router::new()
+    let app = Router::new()
         .route("/", get(openapi::index))
         .route("/health", get(routes::meta::health))
         .route("/metrics", get(routes::meta::metrics))
@@ -126,9 +115,6 @@ pub fn router(store: Store, config: ApiConfig, extra: Option<ExtraRoutes>) -> Ro
         .route("/retirements", get(routes::credits::retirements))
         .route("/events", get(routes::events::list))
         .with_state(state);
-    if let Some(extra) = extra {
-        app = app.merge(extra);
-    }
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])

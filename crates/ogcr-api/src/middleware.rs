@@ -43,19 +43,11 @@ pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut resp = next.run(req).await;
-    if let Some(PendingError(err)) = resp.extensions_mut().remove::<PendingError>() {
-        let headers = std::mem::take(resp.headers_mut());
-        resp = err.render(&id);
-        for (k, v) in headers.iter() {
-            if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
-                resp.headers_mut().insert(k.clone(), v.clone());
-            }
-        }
-    } else if resp.status().is_client_error() || resp.status().is_server_error() {
+    let pending = resp.extensions_mut().remove::<PendingError>().map(|p| p.0);
+    let status = resp.status();
+    let err = pending.or_else(|| {
         // Rejections produced outside our handlers (e.g. by axum itself) get the body too.
-        let status = resp.status();
-        let headers = std::mem::take(resp.headers_mut());
-        let err = match status {
+        (status.is_client_error() || status.is_server_error()).then(|| match status {
             StatusCode::NOT_FOUND => ApiError::not_found("no such route; see /openapi.json"),
             StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
             s if s.is_server_error() => ApiError::internal(&format!("unhandled {s}")),
@@ -66,7 +58,11 @@ pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
                 details: Vec::new(),
                 retry_after: None,
             },
-        };
+        })
+    });
+    if let Some(err) = err {
+        // The error body replaces the bare one; the other headers (Retry-After, CORS) stay.
+        let headers = std::mem::take(resp.headers_mut());
         resp = err.render(&id);
         for (k, v) in headers.iter() {
             if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {

@@ -1,8 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers and response types, and a docs page
 //! rendered from it.
 
-use std::sync::OnceLock;
-
 use axum::{
     Json,
     extract::State,
@@ -84,14 +82,9 @@ pub fn spec(public_url: &str) -> Value {
     doc
 }
 
-fn cached(public_url: &str) -> &'static Value {
-    static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| spec(public_url))
-}
-
 /// `GET /openapi.json`.
 pub async fn document(State(state): State<AppState>) -> Response {
-    let mut resp = Json(cached(&state.config.public_url).clone()).into_response();
+    let mut resp = Json(state.openapi.as_ref().clone()).into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
@@ -117,7 +110,7 @@ pub async fn index(State(state): State<AppState>) -> Json<Value> {
 /// `GET /docs`: the routes, their parameters and a curl example each, from the OpenAPI
 /// document (self-contained HTML, no scripts).
 pub async fn docs_page(State(state): State<AppState>) -> Response {
-    let doc = cached(&state.config.public_url);
+    let doc = state.openapi.as_ref();
     let mut html = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ogcr read API</title>\
          <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}\

@@ -75,7 +75,7 @@ impl ApiArgs {
             rate_limit: (self.rate_limit > 0.0).then_some((self.rate_limit, self.rate_burst)),
             metrics: Some(std::sync::Arc::new(move || metrics.render())),
         };
-        Ok((listener, ogcr_api::router(store, config, None), public_url))
+        Ok((listener, ogcr_api::router(store, config), public_url))
     }
 }
 

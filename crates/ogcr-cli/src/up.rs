@@ -217,25 +217,26 @@ async fn start_anvil(port: u16, data_dir: &Path) -> Result<(Anvil, String)> {
     )
 }
 
-/// Deploys with the dev roles, or reuses the live deployment in the manifest directory.
+/// Deploys with the dev roles, or reuses the live deployment in the manifest directory (the
+/// deployer's own check); other chains must already have a live deployment.
 async fn deployment(url: &str, manifest_dir: &Path) -> Result<Manifest> {
     let provider = ogcr_client::registry::connect_provider(url, None).await?;
     let chain_id = provider.get_chain_id().await?;
-    if let Some(m) = Manifest::read(&Manifest::path(manifest_dir, chain_id))?
-        && ogcr_client::deploy::is_live(&provider, &m).await?
-    {
-        eprintln!(
-            "contracts reused from {}",
-            Manifest::path(manifest_dir, chain_id).display()
-        );
-        return Ok(m);
-    }
     if chain_id != 31337 {
-        bail!(
-            "chain {chain_id} at {url} has no live ogcr deployment in {}; deploy one with \
-             `ogcr deploy --rpc-url {url} --private-key …` first",
-            manifest_dir.display()
-        );
+        return match Manifest::read(&Manifest::path(manifest_dir, chain_id))? {
+            Some(m) if ogcr_client::deploy::is_live(&provider, &m).await? => {
+                eprintln!(
+                    "contracts reused from {}",
+                    Manifest::path(manifest_dir, chain_id).display()
+                );
+                Ok(m)
+            }
+            _ => bail!(
+                "chain {chain_id} at {url} has no live ogcr deployment in {}; deploy one with \
+                 `ogcr deploy --rpc-url {url} --private-key …` first",
+                manifest_dir.display()
+            ),
+        };
     }
     let signer: alloy::signers::local::PrivateKeySigner = DEV_ACCOUNTS[0]
         .1
@@ -265,10 +266,14 @@ async fn deployment(url: &str, manifest_dir: &Path) -> Result<Manifest> {
         &mut |msg| eprintln!("  {msg}"),
     )
     .await?;
-    eprintln!(
-        "contracts deployed, manifest {}",
-        result.manifest_path.display()
-    );
+    if result.deployed {
+        eprintln!(
+            "contracts deployed, manifest {}",
+            result.manifest_path.display()
+        );
+    } else {
+        eprintln!("contracts reused from {}", result.manifest_path.display());
+    }
     Ok(result.manifest)
 }
 
@@ -309,32 +314,18 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let store = Store::connect(&args.db.database_url)
         .await
         .with_context(|| format!("opening the database {}", args.db.database_url))?;
-    if let Some(state) = store.chain_state().await?
-        && (state.chain_id as u64 != manifest.chain_id
-            || !state
-                .project_registry
-                .eq_ignore_ascii_case(&manifest.contracts.project_registry.address.to_string()))
-    {
-        if !local {
-            bail!(
-                "{} follows another deployment; use another --database-url or `ogcr index --reset`",
-                store.url()
-            );
-        }
-        eprintln!(
-            "the database followed an earlier deployment (the local chain was reset): indexing again"
-        );
-        store.reset().await?;
-    }
     let provider = ogcr_client::registry::connect_provider(url, None).await?;
-    let mut cfg = IndexerConfig::new(manifest.clone());
-    cfg.poll_interval = Duration::from_millis(250);
-    let indexer = Indexer::new(
-        RpcSource::new(provider, Duration::from_secs(20)),
-        store.clone(),
-        cfg,
-    )
-    .await
+    let indexer = match start_indexer(&provider, &manifest, &store).await {
+        // The local chain was reset and the contracts deployed anew: index them from scratch.
+        Err(ogcr_indexer::Error::Store(ogcr_store::Error::OtherDeployment { .. })) if local => {
+            eprintln!(
+                "the database followed an earlier deployment (the local chain was reset): indexing again"
+            );
+            store.reset().await?;
+            start_indexer(&provider, &manifest, &store).await
+        }
+        other => other,
+    }
     .with_context(|| format!("starting the indexer against {url}"))?;
     let resolver = Resolver::new(DocumentSources {
         dirs: vec![args.documents_dir.clone()],
@@ -382,6 +373,21 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let _ = api.await;
     store.close().await;
     indexed.map(|_| Outcome::Success).map_err(Into::into)
+}
+
+async fn start_indexer(
+    provider: &alloy::providers::DynProvider,
+    manifest: &Manifest,
+    store: &Store,
+) -> std::result::Result<Indexer<RpcSource>, ogcr_indexer::Error> {
+    let mut cfg = IndexerConfig::new(manifest.clone());
+    cfg.poll_interval = Duration::from_millis(250);
+    Indexer::new(
+        RpcSource::new(provider.clone(), Duration::from_secs(20)),
+        store.clone(),
+        cfg,
+    )
+    .await
 }
 
 fn banner(m: &Manifest, rpc: &str, api: &str, store: &Store, local: bool) {

@@ -526,9 +526,28 @@ impl Store {
         self.rows_where("token_id = $1", token_id).await
     }
 
-    /// A token's retirements (one at most: a retired block is final).
-    pub async fn token_retirements(&self, token_id: i64) -> Result<Vec<Retirement>> {
-        self.rows_where("token_id = $1", token_id).await
+    /// The retirements of these tokens, by token id (one at most each: a retired block is
+    /// final), in one query.
+    pub async fn retirements_of(&self, token_ids: &[i64]) -> Result<HashMap<i64, Retirement>> {
+        if token_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut conn = self.conn().await?;
+        let sql = format!(
+            "SELECT {} FROM retirements WHERE token_id IN ({}) ORDER BY block_number, log_index",
+            Retirement::COLUMNS.join(", "),
+            placeholders(0, token_ids.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in token_ids {
+            q = q.bind(*id);
+        }
+        let mut out = HashMap::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let r = Retirement::from_row(&row)?;
+            out.insert(r.token_id, r);
+        }
+        Ok(out)
     }
 
     /// Verified bodies of the documents with these on-chain hashes, by hash.

@@ -6,10 +6,7 @@ use axum::{
     Json,
     extract::{Path, State},
 };
-use ogcr_store::{
-    Retirement,
-    query::{CreditFilter, RetirementFilter},
-};
+use ogcr_store::query::{CreditFilter, RetirementFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -126,16 +123,24 @@ pub async fn list(
     let page = state.store.credits(&filter, &req).await?;
     let keys: Vec<String> = page.rows.iter().map(|t| t.project_key.clone()).collect();
     let ids = state.store.project_ids(&keys).await?;
-    let mut data = Vec::with_capacity(page.rows.len());
-    for t in &page.rows {
-        let retirement = if t.status == "retired" {
-            retirement_of(&state, t.token_id, chain).await?
-        } else {
-            None
-        };
-        let pid = ids.get(&t.project_key).cloned().unwrap_or_default();
-        data.push(Credit::new(t, &pid, chain, retirement, |p| state.url(p)));
-    }
+    let retired: Vec<i64> = page
+        .rows
+        .iter()
+        .filter(|t| t.status == "retired")
+        .map(|t| t.token_id)
+        .collect();
+    let retirements = state.store.retirements_of(&retired).await?;
+    let data = page
+        .rows
+        .iter()
+        .map(|t| {
+            let retirement = retirements
+                .get(&t.token_id)
+                .map(|r| RetirementView::new(r, None, None, chain));
+            let pid = ids.get(&t.project_key).cloned().unwrap_or_default();
+            Credit::new(t, &pid, chain, retirement, |p| state.url(p))
+        })
+        .collect();
     Ok(Json(CreditList {
         pagination: Pagination::of(&page, &req),
         data,
@@ -164,7 +169,12 @@ pub async fn one(
         .store
         .project_ids(std::slice::from_ref(&t.project_key))
         .await?;
-    let retirement = retirement_of(&state, id, chain).await?;
+    let retirement = state
+        .store
+        .retirements_of(&[id])
+        .await?
+        .remove(&id)
+        .map(|r| RetirementView::new(&r, None, None, chain));
     let pid = ids.get(&t.project_key).cloned().unwrap_or_default();
     Ok(Json(Credit::new(&t, &pid, chain, retirement, |p| {
         state.url(p)
@@ -218,15 +228,6 @@ pub async fn retirements(
         pagination: Pagination::of(&page, &req),
         data,
     }))
-}
-
-async fn retirement_of(
-    state: &AppState,
-    token_id: i64,
-    chain: i64,
-) -> Result<Option<RetirementView>, ApiError> {
-    let r: Option<Retirement> = state.store.token_retirements(token_id).await?.pop();
-    Ok(r.map(|r| RetirementView::new(&r, None, None, chain)))
 }
 
 fn year_start(field: &str, year: i64) -> Result<Option<i64>, ApiError> {

@@ -77,7 +77,7 @@ fn assert_error(
 #[tokio::test]
 async fn malformed_requests_get_field_level_400s_never_5xx() {
     for db in backends().await {
-        let app = router(db.store.clone(), config(), None);
+        let app = router(db.store.clone(), config());
         // Before the first index run the data routes say so.
         let (s, h, b) = call(&app, get("/projects")).await;
         assert_error(s, &h, &b, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
@@ -171,7 +171,7 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
 async fn etags_caching_cors_and_request_ids() {
     let db = backends().await.remove(0);
     index(&db.store).await;
-    let app = router(db.store.clone(), config(), None);
+    let app = router(db.store.clone(), config());
     let (s, h, _) = call(&app, get("/events")).await;
     assert_eq!(s, StatusCode::OK);
     let tag = h.get(header::ETAG).expect("tagged").clone();
@@ -272,7 +272,6 @@ async fn clients_beyond_the_rate_get_429_with_retry_after() {
             rate_limit: Some((0.5, 3)),
             ..config()
         },
-        None,
     );
     for _ in 0..3 {
         assert_eq!(call(&app, get("/events")).await.0, StatusCode::OK);

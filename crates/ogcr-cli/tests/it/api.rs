@@ -90,7 +90,6 @@ pub(crate) async fn check_api(store: &Store, name: &'static str) {
                 rate_limit: None,
                 metrics: None,
             },
-            None,
         ),
         name,
     };
