@@ -380,21 +380,14 @@ impl Store {
 
     /// Project ids by project key.
     pub async fn project_ids(&self, keys: &[String]) -> Result<HashMap<String, String>> {
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let mut conn = self.conn().await?;
-        let sql = format!(
-            "SELECT project_key, project_id FROM projects WHERE project_key IN ({})",
-            placeholders(0, keys.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for k in keys {
-            q = q.bind(k.clone());
-        }
-        q.fetch_all(&mut *conn)
-            .await?
-            .iter()
+        let rows = self
+            .fetch_in(
+                "SELECT project_key, project_id FROM projects WHERE project_key IN ({in})",
+                vec![],
+                keys,
+            )
+            .await?;
+        rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()
     }
@@ -529,21 +522,12 @@ impl Store {
     /// The retirements of these tokens, by token id (one at most each: a retired block is
     /// final), in one query.
     pub async fn retirements_of(&self, token_ids: &[i64]) -> Result<HashMap<i64, Retirement>> {
-        if token_ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let mut conn = self.conn().await?;
         let sql = format!(
-            "SELECT {} FROM retirements WHERE token_id IN ({}) ORDER BY block_number, log_index",
-            Retirement::COLUMNS.join(", "),
-            placeholders(0, token_ids.len())
+            "SELECT {} FROM retirements WHERE token_id IN ({{in}}) ORDER BY block_number, log_index",
+            Retirement::COLUMNS.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in token_ids {
-            q = q.bind(*id);
-        }
         let mut out = HashMap::new();
-        for row in q.fetch_all(&mut *conn).await? {
+        for row in self.fetch_in(&sql, vec![], token_ids).await? {
             let r = Retirement::from_row(&row)?;
             out.insert(r.token_id, r);
         }
@@ -552,21 +536,15 @@ impl Store {
 
     /// Verified bodies of the documents with these on-chain hashes, by hash.
     pub async fn verified_documents(&self, hashes: &[String]) -> Result<HashMap<String, Document>> {
-        if hashes.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let mut conn = self.conn().await?;
         let sql = format!(
-            "SELECT {} FROM documents WHERE status = $1 AND hash IN ({}) ORDER BY hash, uri",
-            Document::COLUMNS.join(", "),
-            placeholders(1, hashes.len())
+            "SELECT {} FROM documents WHERE status = $1 AND hash IN ({{in}}) ORDER BY hash, uri",
+            Document::COLUMNS.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(doc_status::VERIFIED);
-        for h in hashes {
-            q = q.bind(h.clone());
-        }
         let mut out = HashMap::new();
-        for row in q.fetch_all(&mut *conn).await? {
+        for row in self
+            .fetch_in(&sql, vec![doc_status::VERIFIED.into()], hashes)
+            .await?
+        {
             let d = Document::from_row(&row)?;
             out.entry(d.hash.clone()).or_insert(d);
         }
@@ -575,20 +553,15 @@ impl Store {
 
     /// The status of the documents with these hashes (the best per hash: verified first).
     pub async fn document_statuses(&self, hashes: &[String]) -> Result<HashMap<String, String>> {
-        if hashes.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let mut conn = self.conn().await?;
-        let sql = format!(
-            "SELECT hash, status FROM documents WHERE hash IN ({})",
-            placeholders(0, hashes.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for h in hashes {
-            q = q.bind(h.clone());
-        }
+        let rows = self
+            .fetch_in(
+                "SELECT hash, status FROM documents WHERE hash IN ({in})",
+                vec![],
+                hashes,
+            )
+            .await?;
         let mut out: HashMap<String, String> = HashMap::new();
-        for row in q.fetch_all(&mut *conn).await? {
+        for row in rows {
             let (hash, status): (String, String) = (row.try_get(0)?, row.try_get(1)?);
             let e = out.entry(hash).or_insert_with(|| status.clone());
             if status == doc_status::VERIFIED {
@@ -608,6 +581,29 @@ impl Store {
             .await?
             .map(|b| b.timestamp);
         Ok(Some((state, time)))
+    }
+
+    /// Rows of `sql` whose `{in}` becomes the placeholders of `values`, bound after `first`;
+    /// no query when `values` is empty.
+    async fn fetch_in<V: Clone + Into<Val>>(
+        &self,
+        sql: &str,
+        first: Vec<Val>,
+        values: &[V],
+    ) -> Result<Vec<AnyRow>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = sql.replace("{in}", &placeholders(first.len(), values.len()));
+        let vals = first
+            .into_iter()
+            .chain(values.iter().cloned().map(Into::into));
+        let mut conn = self.conn().await?;
+        Ok(
+            crate::table::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
+                .fetch_all(&mut *conn)
+                .await?,
+        )
     }
 
     /// Rows of `T` where `cond` (one `$1` parameter), in primary-key order.
