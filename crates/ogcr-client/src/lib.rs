@@ -5,6 +5,8 @@
 
 /// Deployment of the suite.
 pub mod deploy;
+/// Validated, content-addressed PDD and MRV documents.
+pub mod documents;
 /// The error type.
 pub mod error;
 /// Deployment manifests.
@@ -22,6 +24,6 @@ pub use manifest::{Contracts, Deployed, Manifest};
 pub use network::{Network, Networks};
 pub use registry::{
     GasPolicy, IssueParams, MrvAttestation, ProjectView, Registry, ReportSubmission, ReportView,
-    RetirementInfo, TxOutcome, TxPolicy, Unit, events, role_id,
+    RetirementInfo, TxOutcome, TxPolicy, Unit, attestation_call, events, role_id,
 };
 pub use signer::SignerSource;
