@@ -196,7 +196,10 @@ pub fn events<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Ve
 }
 
 /// The first event of type `E` emitted by `emitter` in a receipt, or `Error::MissingEvent`.
-fn first_event<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Result<E> {
+pub(crate) fn first_event<E: SolEvent>(
+    receipt: &TransactionReceipt,
+    emitter: Address,
+) -> Result<E> {
     events::<E>(receipt, emitter)
         .into_iter()
         .next()
