@@ -214,17 +214,7 @@ pub(crate) fn parse_time(s: &str) -> Result<u64> {
     }
     let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| anyhow!("{s:?} is neither a date YYYY-MM-DD nor unix seconds"))?;
-    midnight(date)
-}
-
-/// Unix seconds of a date's midnight UTC.
-pub(crate) fn midnight(date: chrono::NaiveDate) -> Result<u64> {
-    let ts = date
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc()
-        .timestamp();
-    u64::try_from(ts).map_err(|_| anyhow!("date {date} is before 1970"))
+    Ok(ogcr_client::documents::midnight(date)?)
 }
 
 /// A transaction outcome as JSON fields.

@@ -2,24 +2,22 @@
 
 use std::path::PathBuf;
 
-use alloy::primitives::{Address, U256};
-use anyhow::{Context as _, Result, anyhow, bail};
+use alloy::primitives::U256;
+use anyhow::{Context as _, Result, anyhow};
 use clap::{Args, Subcommand};
 use ogcr_bindings::errors::{
     MRV_STATUS, PROJECT_STATUS, UNIT_STATUS, format_time, status_name as name,
 };
 use ogcr_client::{
-    DeployOptions, IssueParams, Registry, ReportSubmission, RetirementInfo, role_id,
+    DeployOptions, IssueParams, Registry, RetirementInfo, attestation_call, documents, role_id,
 };
+use ogcr_core::Document;
 use serde_json::{Value, json};
 
 use crate::{
     Outcome,
-    chain::{
-        ChainArgs, block_on, emit, hash_or_file, midnight, parse_address, parse_time, tx_fields,
-    },
+    chain::{ChainArgs, block_on, emit, hash_or_file, parse_address, parse_time, tx_fields},
     cs01::AttestArgs,
-    docs,
     input::json_arg,
 };
 
@@ -303,24 +301,12 @@ enum ProjectCommand {
     },
 }
 
-fn read_document(path: &PathBuf, kind: ogcr_core::DocumentKind) -> Result<String> {
+/// Reads a document file and validates it as `kind` (schema and rules).
+fn read_document(path: &PathBuf, kind: ogcr_core::DocumentKind) -> Result<(String, Document)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let methodologies = ogcr_core::MethodologyRegistry::builtin();
-    let report = ogcr_core::validate_json(
-        &text,
-        Some(kind),
-        &ogcr_core::ValidationContext::new(&methodologies),
-    );
-    if !report.is_valid() {
-        let problems: Vec<String> = report.issues.iter().map(ToString::to_string).collect();
-        bail!(
-            "{} is not a valid OGCR document:\n  {}",
-            path.display(),
-            problems.join("\n  ")
-        );
-    }
-    Ok(text)
+    let doc = documents::validate(&text, kind, &path.display().to_string(), None, None)?;
+    Ok((text, doc))
 }
 
 pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
@@ -334,12 +320,9 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
                 external_id,
                 docs_dir,
             } => {
-                let text = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
-                let id = serde_json::from_str::<Value>(&text)?["id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                let stored = docs::store(docs_dir, &text)?;
+                let (text, doc) = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
+                let id = doc.id().to_owned();
+                let stored = documents::store(docs_dir, &text)?;
                 let ext = external_registry.as_deref().zip(external_id.as_deref());
                 let o = reg
                     .register_project(&id, stored.hash, &stored.uri, ext)
@@ -356,8 +339,8 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
                 pdd,
                 docs_dir,
             } => {
-                let text = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
-                let stored = docs::store(docs_dir, &text)?;
+                let (text, _) = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
+                let stored = documents::store(docs_dir, &text)?;
                 let o = reg.revise_pdd(project_id, stored.hash, &stored.uri).await?;
                 done(
                     c,
@@ -518,23 +501,21 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                 commitment,
                 docs_dir,
             } => {
-                let text = read_document(mrv, ogcr_core::DocumentKind::Mrv)?;
-                let doc: ogcr_core::Mrv = serde_json::from_str(&text)?;
+                let (text, doc) = read_document(mrv, ogcr_core::DocumentKind::Mrv)?;
+                let Document::Mrv(doc) = doc else {
+                    unreachable!("validated as an MRV")
+                };
                 let commitment: ogcr_core::cs01::DatasetCommitment =
                     serde_json::from_str(&json_arg(commitment, "commitment")?)
                         .context("invalid commitment json")?;
                 commitment.check_well_formed()?;
-                let stored = docs::store(docs_dir, &text)?;
-                let start = midnight(doc.properties.start_date)?;
-                let end = midnight(doc.properties.end_date)? + 86_400;
-                let s = ReportSubmission {
-                    projectId: doc.properties.project_id.clone(),
-                    mrvHash: stored.hash,
-                    datasetCommitment: crate::chain::parse_hash(&commitment.commitment_hash)?,
-                    periodStart: start,
-                    periodEnd: end,
-                    uri: stored.uri.clone(),
-                };
+                let stored = documents::store(docs_dir, &text)?;
+                let s = documents::report_submission(
+                    &doc,
+                    &stored,
+                    crate::chain::parse_hash(&commitment.commitment_hash)?,
+                )?;
+                let (start, end) = (s.periodStart, s.periodEnd);
                 let (id, o) = reg.submit_report(s).await?;
                 done(
                     &c,
@@ -568,7 +549,7 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                 let att: ogcr_core::cs01::Attestation =
                     serde_json::from_str(&json_arg(attestation, "attestation")?)
                         .context("invalid attestation json")?;
-                let (onchain, verifier, sig) = to_onchain(&att)?;
+                let (onchain, verifier, sig) = attestation_call(&att)?;
                 let o = reg
                     .submit_attestation(*mrv_id, onchain, verifier, sig)
                     .await?;
@@ -600,42 +581,6 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
             MrvCommand::Attest(_) => unreachable!("handled above"),
         }
     })
-}
-
-/// The on-chain struct, signer and signature bytes of an EIP-712 attestation.
-fn to_onchain(
-    att: &ogcr_core::cs01::Attestation,
-) -> Result<(ogcr_client::MrvAttestation, Address, Vec<u8>)> {
-    if att.signature_scheme.as_deref() != Some("eip712") {
-        bail!(
-            "only EIP-712 attestations can be verified on chain (signatureScheme is not \"eip712\")"
-        );
-    }
-    let verifier = parse_address(att.verifier_address.as_deref().unwrap_or_default())?;
-    let amount: U256 = att
-        .verified_amount_kg
-        .as_deref()
-        .unwrap_or("0")
-        .parse()
-        .map_err(|e| anyhow!("verifiedAmountKg: {e}"))?;
-    let report_hash =
-        crate::chain::parse_hash(att.verification_report_hash.as_deref().unwrap_or_default())?;
-    let sig = hex::decode(att.signature.trim_start_matches("0x"))
-        .map_err(|e| anyhow!("signature is not hex: {e}"))?;
-    let onchain = ogcr_client::MrvAttestation {
-        verifierId: att.verifier_id.clone(),
-        scope: ogcr_bindings::IMRVRegistry::AttestationScope {
-            projectId: att.scope.project_id.clone(),
-            methodologyVersion: att.scope.methodology_version.clone(),
-            reportingPeriod: att.scope.reporting_period.clone().unwrap_or_default(),
-        },
-        commitmentHash: crate::chain::parse_hash(&att.dataset_commitment.commitment_hash)?,
-        outcome: att.outcome.clone(),
-        attestedAt: att.attested_at.clone(),
-        verifiedAmountKg: amount,
-        verificationReportHash: report_hash,
-    };
-    Ok((onchain, verifier, sig))
 }
 
 // --------------------------------------------------------------------------- CRU

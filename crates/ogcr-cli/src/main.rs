@@ -11,8 +11,6 @@ use clap::{Parser, Subcommand};
 mod chain;
 /// CS-01 dataset commitments and attestations.
 mod cs01;
-/// The content-addressed document store.
-mod docs;
 /// The indexer command.
 mod index;
 /// Reading command arguments that hold JSON inline or as `@file`.

@@ -44,6 +44,20 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// A document could not be prepared for the chain (not a JSON object, bad date, …).
+    #[error("{0}")]
+    Document(String),
+    /// A document failed the OGCR schema or business rules; every problem is listed.
+    #[error("{origin} is not a valid OGCR document:\n  {}", .problems.join("\n  "))]
+    InvalidDocument {
+        /// The document (a path or an id).
+        origin: String,
+        /// Each problem, with its JSON pointer, code and fix.
+        problems: Vec<String>,
+    },
+    /// An attestation cannot be submitted on chain.
+    #[error("attestation: {0}")]
+    Attestation(String),
     /// An expected event was missing from a receipt.
     #[error("transaction {tx} emitted no {event} event")]
     MissingEvent {

@@ -196,7 +196,10 @@ pub fn events<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Ve
 }
 
 /// The first event of type `E` emitted by `emitter` in a receipt, or `Error::MissingEvent`.
-fn first_event<E: SolEvent>(receipt: &TransactionReceipt, emitter: Address) -> Result<E> {
+pub(crate) fn first_event<E: SolEvent>(
+    receipt: &TransactionReceipt,
+    emitter: Address,
+) -> Result<E> {
     events::<E>(receipt, emitter)
         .into_iter()
         .next()
@@ -250,6 +253,44 @@ pub type ReportView = IMRVRegistry::ReportView;
 pub type ReportSubmission = IMRVRegistry::ReportSubmission;
 /// A signed attestation as the contract takes it.
 pub type MrvAttestation = IMRVRegistry::MRVAttestation;
+
+/// The arguments of `verifyWithAttestation` for a CS-01 EIP-712 attestation: the signed
+/// struct, the verifier (its `verifierAddress`) and the 65 signature bytes.
+pub fn attestation_call(
+    att: &ogcr_core::cs01::Attestation,
+) -> Result<(MrvAttestation, Address, Vec<u8>)> {
+    use ogcr_core::cs01::eip712;
+    if att.signature_scheme.as_deref() != Some("eip712") {
+        return Err(Error::Attestation(
+            "only EIP-712 attestations can be verified on chain (signatureScheme is not \"eip712\")"
+                .into(),
+        ));
+    }
+    let bad = |e: ogcr_core::Error| Error::Attestation(e.to_string());
+    let verifier = eip712::parse_address(
+        att.verifier_address.as_deref().unwrap_or_default(),
+        "verifierAddress",
+    )
+    .map_err(bad)?;
+    // Any bytes: a contract wallet's ERC-1271 signature need not be 65 bytes.
+    let signature = alloy::hex::decode(&att.signature)
+        .map_err(|e| Error::Attestation(format!("signature is not hex: {e}")))?;
+    let typed = eip712::typed_attestation(att).map_err(bad)?;
+    let onchain = MrvAttestation {
+        verifierId: typed.verifierId,
+        scope: IMRVRegistry::AttestationScope {
+            projectId: typed.scope.projectId,
+            methodologyVersion: typed.scope.methodologyVersion,
+            reportingPeriod: typed.scope.reportingPeriod,
+        },
+        commitmentHash: typed.commitmentHash,
+        outcome: typed.outcome,
+        attestedAt: typed.attestedAt,
+        verifiedAmountKg: typed.verifiedAmountKg,
+        verificationReportHash: typed.verificationReportHash,
+    };
+    Ok((onchain, verifier, signature))
+}
 
 impl Registry {
     /// Connects to a deployment; refuses an endpoint of another chain than the manifest's.

@@ -1,8 +1,7 @@
 //! The whole lifecycle: project, MRV reports (direct and attested verification), CRU tokens.
 
 use alloy::primitives::{Address, B256, U256, keccak256};
-use ogcr_bindings::IMRVRegistry;
-use ogcr_client::{IssueParams, MrvAttestation, Registry, ReportSubmission, RetirementInfo};
+use ogcr_client::{IssueParams, Registry, ReportSubmission, RetirementInfo, attestation_call};
 use ogcr_core::cs01::{
     AttestationInput, AttestationScope, DatasetCommitment, Eip712Params, Outcome,
     create_eip712_attestation, eip712_signing_hash, hash_summary,
@@ -130,31 +129,6 @@ async fn validated_project(w: &World) {
         (day(2023, 1, 1), day(2030, 1, 1))
     );
     assert!(p.validatedAt > 0);
-}
-
-/// Builds the on-chain struct of a CS-01 EIP-712 attestation (the values the verifier signed).
-fn onchain_attestation(att: &ogcr_core::cs01::Attestation) -> (MrvAttestation, Vec<u8>) {
-    let typed = MrvAttestation {
-        verifierId: att.verifier_id.clone(),
-        scope: IMRVRegistry::AttestationScope {
-            projectId: att.scope.project_id.clone(),
-            methodologyVersion: att.scope.methodology_version.clone(),
-            reportingPeriod: att.scope.reporting_period.clone().unwrap_or_default(),
-        },
-        commitmentHash: B256::from(att.dataset_commitment.hash_bytes().unwrap()),
-        outcome: att.outcome.clone(),
-        attestedAt: att.attested_at.clone(),
-        verifiedAmountKg: att.verified_amount_kg.as_deref().unwrap().parse().unwrap(),
-        verificationReportHash: att
-            .verification_report_hash
-            .as_deref()
-            .unwrap()
-            .parse()
-            .unwrap(),
-    };
-    let signature = alloy::hex::decode(&att.signature).unwrap();
-    assert_eq!(signature.len(), 65);
-    (typed, signature)
 }
 
 async fn owned(r: &Registry, who: Address) -> Vec<U256> {
@@ -301,7 +275,11 @@ async fn full_lifecycle_from_registration_to_retirement() {
         &verifier_key,
     )
     .unwrap();
-    let (typed, signature) = onchain_attestation(&att);
+    let (typed, signer, signature) = attestation_call(&att).unwrap();
+    assert_eq!(signer, w.addr(VERIFIER));
+    assert_eq!(signature.len(), 65);
+    assert_eq!(typed.verifiedAmountKg, U256::from(2_400_000u64));
+    assert_eq!(typed.scope.reportingPeriod, "2024-07-01/2024-12-31");
     // The contract hashes the struct exactly as ogcr-core does.
     let digest = w
         .stranger

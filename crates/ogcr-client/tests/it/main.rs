@@ -3,6 +3,7 @@
 //! [`ogcr_client::Registry`], one registry per actor.
 
 mod common;
+mod demo;
 mod deploy;
 mod funds;
 mod lifecycle;
