@@ -9,6 +9,8 @@
 pub mod documents;
 /// The error type.
 pub mod error;
+/// Reads for the CAD Trust and Article 6 exports.
+pub mod export;
 /// Embedded migrations and their runner.
 mod migrate;
 /// Row types of every table.
