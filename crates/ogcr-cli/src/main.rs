@@ -13,6 +13,8 @@ mod chain;
 mod cs01;
 /// The content-addressed document store.
 mod docs;
+/// CAD Trust and Article 6 exports.
+mod export;
 /// The indexer command.
 mod index;
 /// Reading command arguments that hold JSON inline or as `@file`.
@@ -70,6 +72,7 @@ enum Command {
     Mrv(lifecycle::MrvArgs),
     Cru(lifecycle::CruArgs),
     Index(index::IndexArgs),
+    Export(export::ExportArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Mrv(args) => lifecycle::mrv(args),
         Command::Cru(args) => lifecycle::cru(args),
         Command::Index(args) => index::index(args),
+        Command::Export(args) => export::export(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

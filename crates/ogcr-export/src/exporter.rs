@@ -138,7 +138,7 @@ impl Exporter {
         if let Ok(mut set) = self.warnings.lock()
             && !set.contains(&w)
         {
-            tracing::warn!(target: "ogcr::export", table = %w.table, subject = %w.subject, "{}", w.message);
+            tracing::info!(target: "ogcr::export", table = %w.table, subject = %w.subject, "{}", w.message);
             set.insert(w);
         }
         Ok(())
