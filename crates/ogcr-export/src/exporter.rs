@@ -316,6 +316,23 @@ mod tests {
         assert!(check_page(1, 1001).is_err());
     }
 
+    /// The HTTP API awaits these in axum handlers, which need `Send` futures.
+    #[allow(dead_code, clippy::let_underscore_future)]
+    fn futures_are_send(ex: &Exporter, opts: &AefOptions) {
+        fn send<T: Send>(_: T) {}
+        send(ex.page("unit", 1, 10));
+        send(ex.count("unit"));
+        send(ex.for_each("unit", |_| Ok(())));
+        send(ex.aef_page(opts, "aef_t3_actions", 1, 10));
+        send(ex.aef_for_each(opts, "aef_t3_actions", |_| Ok(())));
+        send(crate::write_cadt(
+            ex,
+            crate::Format::Csv,
+            std::path::Path::new("x"),
+            &mut crate::NoProgress,
+        ));
+    }
+
     #[test]
     fn pages_serialise_like_the_cadt_api() {
         let p = Page {
