@@ -1,6 +1,6 @@
 //! The ogcr read API. It serves what the indexer stored — projects as OGCR PDD GeoJSON
 //! Features, monitoring reports as MRV Features, credits (CRU serial blocks), retirements and
-//! the raw on-chain event feed — plus health, Prometheus metrics, an OpenAPI 3.1 document
+//! the raw on-chain event feed, the CAD Trust v2.0.2 tables and the Article 6 AEF tables — plus health, Prometheus metrics, an OpenAPI 3.1 document
 //! generated from this code and a human docs page.
 //!
 //! Every answer is read-only and derived from the database, so any number of API processes can
@@ -46,6 +46,10 @@ pub struct ApiConfig {
     pub rate_limit: Option<(f64, u32)>,
     /// The Prometheus exposition for `/metrics`; `None` serves a 404 there.
     pub metrics: Option<MetricsRender>,
+    /// How `/cadt/v2/{table}` and `/aef/{table}` derive their records (the same configuration
+    /// as `ogcr export --config`). Strict mode is ignored: the API serves what it can derive.
+    /// Record links point at `public_url` unless `base_url` is set to something else.
+    pub export: ogcr_export::ExportConfig,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -54,6 +58,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("public_url", &self.public_url)
             .field("rate_limit", &self.rate_limit)
             .field("metrics", &self.metrics.is_some())
+            .field("export", &self.export)
             .finish()
     }
 }
@@ -67,6 +72,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// The OpenAPI document for `config.public_url`, built once per router.
     pub openapi: Arc<serde_json::Value>,
+    /// The CAD Trust and Article 6 exporter.
+    pub exporter: Arc<ogcr_export::Exporter>,
 }
 
 impl AppState {
@@ -81,7 +88,13 @@ pub fn router(store: Store, config: ApiConfig) -> Router {
     let limiter = config
         .rate_limit
         .map(|(rate, burst)| Arc::new(RateLimiter::new(rate, burst)));
+    let mut export = config.export.clone();
+    export.strict = false;
+    if export.base_url == ogcr_export::ExportConfig::default().base_url {
+        export.base_url = config.public_url.trim_end_matches('/').to_owned();
+    }
     let state = AppState {
+        exporter: Arc::new(ogcr_export::Exporter::new(store.clone(), export)),
         store,
         openapi: Arc::new(openapi::spec(&config.public_url)),
         config: Arc::new(config),
@@ -114,6 +127,8 @@ pub fn router(store: Store, config: ApiConfig) -> Router {
         .route("/credits/{credit_id}", get(routes::credits::one))
         .route("/retirements", get(routes::credits::retirements))
         .route("/events", get(routes::events::list))
+        .route("/cadt/v2/{table}", get(routes::exports::cadt))
+        .route("/aef/{table}", get(routes::exports::aef))
         .with_state(state);
     let cors = CorsLayer::new()
         .allow_origin(Any)

@@ -18,12 +18,15 @@ use crate::{AppState, error, routes, views};
         title = "OGCR read API",
         description = "Read-only API over the ogcr indexer's database: projects (OGCR PDD GeoJSON \
             Features), monitoring reports (OGCR MRV Features), credits (Carbon Removal Unit serial \
-            blocks), retirements and the raw on-chain event feed of an ogcr deployment.\n\n\
+            blocks), retirements and the raw on-chain event feed of an ogcr deployment, and the same data \
+            as CAD Trust Data Model v2.0.2 tables and Article 6 AEF tables.\n\n\
             Lists take `limit` (1–100) and either `offset` (the answer has `total`) or `cursor` \
             (the previous page's `next_cursor`; every page costs the same). Answers carry a strong \
             `ETag`: send it back in `If-None-Match` to get `304 Not Modified`. Errors use the \
             OGCR error body with field-level details and the request id. Clients beyond the rate \
-            limit get `429` with `Retry-After`.",
+            limit get `429` with `Retry-After`. The CAD Trust and AEF tables page as the CADT \
+            API does: `page` and `limit` (1–1000) are required and answers are \
+            `{page, pageCount, data}`.",
         license(name = "Apache-2.0"),
     ),
     paths(
@@ -39,6 +42,8 @@ use crate::{AppState, error, routes, views};
         routes::credits::one,
         routes::credits::retirements,
         routes::events::list,
+        routes::exports::cadt,
+        routes::exports::aef,
     ),
     components(schemas(error::ErrorBody, views::Pagination, views::LedgerReference, views::Link)),
     tags(
@@ -46,6 +51,7 @@ use crate::{AppState, error, routes, views};
         (name = "monitoring", description = "Monitoring, reporting and verification"),
         (name = "credits", description = "Carbon Removal Units and retirements"),
         (name = "events", description = "The raw on-chain event feed"),
+        (name = "exports", description = "CAD Trust Data Model v2.0.2 and Article 6 AEF tables"),
         (name = "meta", description = "Health and metrics"),
     )
 )]

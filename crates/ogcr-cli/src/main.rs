@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 mod chain;
 /// CS-01 dataset commitments and attestations.
 mod cs01;
+/// CAD Trust and Article 6 exports.
+mod export;
 /// The indexer command.
 mod index;
 /// Reading command arguments that hold JSON inline or as `@file`.
@@ -76,6 +78,7 @@ enum Command {
     Index(index::IndexArgs),
     Serve(serve::ServeArgs),
     Up(up::UpArgs),
+    Export(export::ExportArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Index(args) => index::index(args),
         Command::Serve(args) => serve::serve(args),
         Command::Up(args) => up::up(args),
+        Command::Export(args) => export::export(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

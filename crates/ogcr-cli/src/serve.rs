@@ -11,7 +11,8 @@ use crate::{Outcome, index::DatabaseArgs};
 /// Read-only: run `ogcr index` beside it (same --database-url) to keep the data current; any
 /// number of API processes may serve one database. Routes: /projects, /projects/{id},
 /// /projects/{id}/history, /projects/{id}/monitoring[/{mrvId}], /credits[/{id}],
-/// /retirements, /events, /health, /metrics, /openapi.json and a docs page at /docs.
+/// /retirements, /events, the CAD Trust v2.0.2 tables at /cadt/v2/{table}, the Article 6
+/// AEF tables at /aef/{table}, /health, /metrics, /openapi.json and a docs page at /docs.
 ///
 /// Examples:
 ///
@@ -19,6 +20,8 @@ use crate::{Outcome, index::DatabaseArgs};
 ///   ogcr serve --port 9000 --database-url postgres://ogcr@localhost/ogcr
 ///   curl -s 'http://127.0.0.1:8080/projects?status=approved&limit=5'
 ///   curl -s 'http://127.0.0.1:8080/events?event=MRVVerified,CRURetired'
+///   curl -s 'http://127.0.0.1:8080/cadt/v2/unit?page=1&limit=100'
+///   curl -s 'http://127.0.0.1:8080/aef/aef_t3_actions?party=KE&year=2026&page=1&limit=100'
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct ServeArgs {
@@ -46,6 +49,11 @@ pub(crate) struct ApiArgs {
     /// Requests a client may burst above the rate.
     #[arg(long, default_value_t = 100)]
     pub(crate) rate_burst: u32,
+    /// Export configuration (TOML, as `ogcr export --config`) for /cadt/v2 and /aef: bodies,
+    /// stakeholder names, countries, Article 6 parameters. Record links point at the public
+    /// URL unless the file sets `base_url`.
+    #[arg(long, env = "OGCR_EXPORT_CONFIG", value_name = "FILE")]
+    pub(crate) export_config: Option<std::path::PathBuf>,
 }
 
 impl ApiArgs {
@@ -69,11 +77,16 @@ impl ApiArgs {
             .unwrap_or_else(|| format!("http://{bound}"))
             .trim_end_matches('/')
             .to_owned();
+        let export = match &self.export_config {
+            Some(path) => ogcr_export::ExportConfig::load(path)?,
+            None => ogcr_export::ExportConfig::default(),
+        };
         let metrics = ogcr_indexer::metrics::handle();
         let config = ogcr_api::ApiConfig {
             public_url: public_url.clone(),
             rate_limit: (self.rate_limit > 0.0).then_some((self.rate_limit, self.rate_burst)),
             metrics: Some(std::sync::Arc::new(move || metrics.render())),
+            export,
         };
         Ok((listener, ogcr_api::router(store, config), public_url))
     }

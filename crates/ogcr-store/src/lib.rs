@@ -9,6 +9,8 @@
 pub mod documents;
 /// The error type.
 pub mod error;
+/// Reads for the CAD Trust and Article 6 exports.
+pub mod export;
 /// Searchable facts of verified PDDs.
 pub mod facts;
 /// Embedded migrations and their runner.

@@ -8,6 +8,8 @@ use crate::{AppState, error::ApiError};
 pub mod credits;
 /// The raw event feed.
 pub mod events;
+/// CAD Trust and Article 6 AEF tables.
+pub mod exports;
 /// Health, metrics, fallbacks.
 pub mod meta;
 /// Monitoring reports.

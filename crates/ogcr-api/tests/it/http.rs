@@ -33,6 +33,7 @@ fn config() -> ApiConfig {
         public_url: "http://api.test".into(),
         rate_limit: None,
         metrics: Some(std::sync::Arc::new(|| "# metrics\n".to_owned())),
+        export: Default::default(),
     }
 }
 
@@ -82,6 +83,13 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
         let (s, h, b) = call(&app, get("/projects")).await;
         assert_error(s, &h, &b, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
         assert!(h.get(header::RETRY_AFTER).is_some());
+        for uri in [
+            "/cadt/v2/project?page=1&limit=10",
+            "/aef/aef_t1_submission?party=KE&year=2026&page=1&limit=10",
+        ] {
+            let (s, h, b) = call(&app, get(uri)).await;
+            assert_error(s, &h, &b, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        }
         let (s, _, b) = call(&app, get("/health")).await;
         assert_eq!(
             (s, b["status"].as_str()),
@@ -125,6 +133,24 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
             ("/events?from_block=-1", "from_block"),
             ("/events?from_block=9&to_block=3", "to_block"),
             ("/events?limit=99999999999999999999", "limit"),
+            // CADT paging: page and limit are both required, limit at most 1000.
+            ("/cadt/v2/project", "page"),
+            ("/cadt/v2/project?page=1", "limit"),
+            ("/cadt/v2/project?page=0&limit=10", "page"),
+            ("/cadt/v2/unit?page=1&limit=1001", "limit"),
+            ("/cadt/v2/unit?page=x&limit=10", "page"),
+            ("/cadt/v2/unit?page=1&limit=10&order=asc", "order"),
+            ("/aef/aef_t3_actions?year=2026&page=1&limit=10", "party"),
+            ("/aef/aef_t3_actions?party=KE&page=1&limit=10", "year"),
+            (
+                "/aef/aef_t3_actions?party=KE&year=3000&page=1&limit=10",
+                "year",
+            ),
+            (
+                "/aef/aef_t3_actions?party=Atlantis&year=2026&page=1&limit=10",
+                "party",
+            ),
+            ("/aef/aef_t3_actions?party=KE&year=2026&limit=10", "page"),
         ];
         for (uri, field) in cases {
             let (s, h, b) = call(&app, get(uri)).await;
@@ -141,6 +167,8 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
             "/credits/999",
             "/nope",
             "/projects/X/versions/1",
+            "/cadt/v2/projects?page=1&limit=10",
+            "/aef/unit?party=KE&year=2026&page=1&limit=10",
         ] {
             let (s, h, b) = call(&app, get(uri)).await;
             assert_error(s, &h, &b, StatusCode::NOT_FOUND, "not_found");
@@ -156,6 +184,20 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
             &b,
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
+        );
+        // An unknown table is named with the tables there are.
+        let (_, _, b) = call(&app, get("/cadt/v2/projects?page=1&limit=10")).await;
+        let message = b["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("\"projects\"") && message.contains("project_methodology"),
+            "{b}"
+        );
+        // The CADT endpoint spelling of a table is accepted; an empty table has no pages.
+        let (s, _, b) = call(&app, get("/cadt/v2/project-methodology?page=1&limit=10")).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(
+            b,
+            serde_json::json!({"page": 1, "pageCount": 0, "data": []})
         );
         // An empty database lists nothing, with the OGCR pagination.
         let (s, _, b) = call(&app, get("/projects")).await;

@@ -3,6 +3,8 @@
 /// `ogcr index` killed at random points.
 mod api;
 mod crash;
+/// `ogcr export` over a short lifecycle.
+mod export;
 /// What `ogcr index` makes of the lifecycle.
 mod index;
 /// The chain lifecycle against anvil.

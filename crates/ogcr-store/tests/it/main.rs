@@ -6,6 +6,7 @@ mod chain_state;
 mod commit;
 mod documents;
 mod dump;
+mod export;
 mod fixtures;
 mod migrations;
 mod rollback;

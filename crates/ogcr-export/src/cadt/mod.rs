@@ -1,0 +1,335 @@
+//! The CAD Trust baseline tables, derived from the indexed database (see `CADT.md` for
+//! the derivation of every field).
+//!
+//! Tables with one row per project, validation, verified report, issuance, token or token
+//! label are read page by page from the store. Tables that aggregate over projects
+//! (methodology, estimation) or hold a handful of rows (program, label) are built from a scan
+//! of the projects and sliced; rating and co_benefit are empty (OGCR has no source for them).
+
+use ogcr_core::MethodologyRegistry;
+use ogcr_store::export::Seek;
+use serde_json::{Value, json};
+
+use crate::{
+    Result,
+    context::Ctx,
+    exporter::{Cursor, Pos, Rows},
+    mapping,
+    record::{Record, date},
+    spec::TableSpec,
+};
+
+/// Project, stakeholder, project_methodology, location, validation, verification.
+mod project;
+/// Issuance, unit, unit_label.
+pub(crate) mod unit;
+
+/// Projects read per page while scanning all of them.
+const SCAN_BATCH: u64 = 200;
+
+/// Records in table `t`.
+pub(crate) async fn count(ctx: &mut Ctx<'_>, t: &TableSpec) -> Result<u64> {
+    let s = &ctx.ex.store;
+    Ok(match t.name.as_str() {
+        "program" => 1,
+        "label" => s.export_label_usage().await?.len() as u64,
+        "methodology" => methodologies(ctx).await?.len() as u64,
+        "estimation" => estimations(ctx).await?.len() as u64,
+        "stakeholder" | "project" | "project_methodology" | "location" => {
+            s.export_count_projects().await?
+        }
+        "validation" => s.export_count_validations().await?,
+        "verification" => s.export_count_reports(false).await?,
+        "issuance" => s.export_count_reports(true).await?,
+        "unit" => s.export_count_tokens().await?,
+        "unit_label" => s.export_count_token_labels().await?,
+        // rating, co_benefit: no source.
+        _ => 0,
+    })
+}
+
+/// Up to `limit` records of table `t` from `pos`.
+pub(crate) async fn rows(ctx: &mut Ctx<'_>, t: &TableSpec, pos: &Pos, limit: u64) -> Result<Rows> {
+    match t.name.as_str() {
+        "program" => Ok(slice(vec![program(ctx)], pos, limit)),
+        "label" => {
+            let all = labels(ctx).await?;
+            Ok(slice(all, pos, limit))
+        }
+        "methodology" => {
+            let all = methodologies(ctx).await?;
+            Ok(slice(all, pos, limit))
+        }
+        "estimation" => {
+            let all = estimations(ctx).await?;
+            Ok(slice(all, pos, limit))
+        }
+        "stakeholder" | "project" | "project_methodology" | "location" => {
+            project::per_project(ctx, &t.name, pos, limit).await
+        }
+        "validation" => project::validations(ctx, pos, limit).await,
+        "verification" => project::verifications(ctx, pos, limit).await,
+        "issuance" => unit::issuances(ctx, pos, limit).await,
+        "unit" => unit::units(ctx, pos, limit).await,
+        "unit_label" => unit::unit_labels(ctx, pos, limit).await,
+        _ => Ok((Vec::new(), None)),
+    }
+}
+
+/// `pos` as a store seek, with `key` reading the cursor of this table.
+pub(crate) fn seek<K>(pos: &Pos, key: impl Fn(&Cursor) -> Option<K>) -> Seek<K> {
+    match pos {
+        Pos::Offset(n) => Seek::Offset(*n),
+        Pos::After(c) => {
+            Seek::After(key(c).unwrap_or_else(|| unreachable!("a cursor of another table: {c:?}")))
+        }
+    }
+}
+
+/// Records `pos..pos + limit` of a table built whole.
+pub(crate) fn slice(all: Vec<Value>, pos: &Pos, limit: u64) -> Rows {
+    let from = match pos {
+        Pos::Offset(n) => usize::try_from(*n).unwrap_or(usize::MAX),
+        Pos::After(_) => unreachable!("tables built whole are read by offset"),
+    };
+    let rows = all
+        .into_iter()
+        .skip(from)
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    (rows, None)
+}
+
+fn program(ctx: &Ctx<'_>) -> Value {
+    let cfg = ctx.cfg();
+    let chain = &ctx.meta.chain;
+    let t = ctx.deployed_at();
+    Record::new("program")
+        .set("cadTrustProgramId", ctx.ids.program())
+        .set("programName", cfg.program_name.clone())
+        .set("programRegistry", cfg.registry_name.clone())
+        .set(
+            "programRegistryId",
+            cfg.program_registry_id
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", cfg.registry_name, chain.chain_id)),
+        )
+        .set(
+            "programDescription",
+            cfg.program_description.clone().unwrap_or_else(|| {
+                format!(
+                    "{} on chain {}: ProjectRegistry {}, MRVRegistry {}, CarbonRemovalUnit {}",
+                    cfg.program_name,
+                    chain.chain_id,
+                    chain.project_registry,
+                    chain.mrv_registry,
+                    chain.carbon_removal_unit
+                )
+            }),
+        )
+        .times(t, t)
+        .done()
+}
+
+async fn labels(ctx: &Ctx<'_>) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for (bit, first) in ctx.ex.store.export_label_usage().await? {
+        let Some((kind, name)) = mapping::label(bit) else {
+            continue;
+        };
+        out.push(
+            Record::new("label")
+                .set("cadTrustLabelId", ctx.ids.label(bit))
+                .set("labelName", name)
+                .set("labelType", kind)
+                .set("labelDate", date(first))
+                .times(first, first)
+                .done(),
+        );
+    }
+    Ok(out)
+}
+
+/// The methodology a project's PDD names: (code, version), or `None`.
+pub(crate) fn methodology_key(info: &crate::context::ProjectInfo) -> Option<(String, String)> {
+    let m = info.pdd.as_ref()?.properties.methodology.as_ref()?;
+    Some((m.id.clone(), m.version.clone()))
+}
+
+/// Code and version of the stand-in methodology of projects whose PDD names none.
+pub(crate) const UNSPECIFIED: (&str, &str) = ("UNSPECIFIED", "");
+
+/// Calls `f` with every project and its verified PDD, a page at a time.
+pub(crate) async fn scan_projects(
+    ctx: &mut Ctx<'_>,
+    table: &str,
+    mut f: impl FnMut(
+        &Ctx<'_>,
+        &ogcr_store::export::ProjectRow,
+        &crate::context::ProjectInfo,
+    ) -> Result<()>,
+) -> Result<()> {
+    let mut seek = Seek::Offset(0);
+    loop {
+        let page = ctx.ex.store.export_projects(&seek, SCAN_BATCH).await?;
+        for row in &page {
+            let info = ctx.info(table, row.project.clone()).await?;
+            f(ctx, row, &info)?;
+        }
+        ctx.clear();
+        match page.last() {
+            Some(last) if page.len() as u64 == SCAN_BATCH => {
+                seek = Seek::After(last.project.project_key.clone());
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+async fn methodologies(ctx: &mut Ctx<'_>) -> Result<Vec<Value>> {
+    struct Seen {
+        name: Option<String>,
+        category: Option<String>,
+        unit_types: std::collections::BTreeSet<&'static str>,
+        created: i64,
+        updated: i64,
+    }
+    let mut seen: std::collections::BTreeMap<(String, String), Seen> = Default::default();
+    scan_projects(ctx, "methodology", |_, row, info| {
+        let key = methodology_key(info)
+            .unwrap_or_else(|| (UNSPECIFIED.0.to_owned(), UNSPECIFIED.1.to_owned()));
+        let m = info
+            .pdd
+            .as_ref()
+            .and_then(|p| p.properties.methodology.clone());
+        let e = seen.entry(key).or_insert(Seen {
+            name: None,
+            category: None,
+            unit_types: Default::default(),
+            created: row.project.registered_at,
+            updated: row.project.updated_at,
+        });
+        if let Some(m) = m {
+            e.name = e.name.take().or(m.name);
+            e.category = e.category.take().or(m.category);
+        }
+        if let Some(t) = info.project_type() {
+            e.unit_types.insert(mapping::unit_type(t));
+        }
+        e.created = e.created.min(row.project.registered_at);
+        e.updated = e.updated.max(row.project.updated_at);
+        Ok(())
+    })
+    .await?;
+    let registry = MethodologyRegistry::builtin();
+    Ok(seen
+        .into_iter()
+        .map(|((code, version), s)| {
+            let unspecified = code == UNSPECIFIED.0;
+            let name = s
+                .name
+                .or_else(|| registry.get(&code).map(|m| m.name.clone()))
+                .unwrap_or_else(|| {
+                    if unspecified {
+                        "Methodology not stated in a verified PDD".to_owned()
+                    } else {
+                        code.clone()
+                    }
+                });
+            let kind = match s.unit_types.len() {
+                1 => s.unit_types.first().copied(),
+                _ => None,
+            };
+            Record::new("methodology")
+                .set(
+                    "cadTrustMethodologyId",
+                    ctx.ids.methodology(&code, &version),
+                )
+                .set("methodologyCode", code.clone())
+                .set("methodologyName", name)
+                .opt("methodologyType", kind)
+                .opt(
+                    "methodologyVersion",
+                    (!version.is_empty()).then_some(version.clone()),
+                )
+                .times(s.created, s.updated)
+                .done()
+        })
+        .collect())
+}
+
+/// Expected removals over the crediting period (else the PDD's project duration): the PDD's
+/// expected annual benefit × the period in years (days / 365.2425, to two decimals), whole
+/// tonnes.
+pub(crate) fn estimate(annual: f64, start: i64, end: i64) -> Option<f64> {
+    if !(annual.is_finite() && annual >= 0.0) || end <= start {
+        return None;
+    }
+    let years = ((end - start) as f64 / 86_400.0 / 365.2425 * 100.0).round() / 100.0;
+    Some((annual * years).round())
+}
+
+async fn estimations(ctx: &mut Ctx<'_>) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    scan_projects(ctx, "estimation", |ctx, row, info| {
+        let p = &row.project;
+        let Some(pdd) = &info.pdd else {
+            return Ok(());
+        };
+        let Some(annual) = pdd.properties.expected_annual_benefit else {
+            return Ok(());
+        };
+        let period = match (p.crediting_start, p.crediting_end) {
+            (Some(s), Some(e)) => Some((s, e)),
+            _ => pdd
+                .properties
+                .project_duration
+                .as_ref()
+                .map(|d| (d.start.timestamp(), d.end.timestamp())),
+        };
+        let Some((start, end)) = period else {
+            return Ok(());
+        };
+        let Some(units) = estimate(annual, start, end) else {
+            return Ok(());
+        };
+        out.push(
+            Record::new("estimation")
+                .set("cadTrustEstimationId", ctx.ids.estimation(&p.project_id))
+                .set("estimationStartDate", date(start))
+                .set("estimationEndDate", date(end))
+                .set("estimationUnitCount", json!(units))
+                .set(
+                    "estimationReferenceNo",
+                    format!("{}-PDD-v{}", p.project_id, p.version),
+                )
+                .times(p.registered_at, p.updated_at)
+                .set("cadTrustProjectId", ctx.ids.project(&p.project_id))
+                .done(),
+        );
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimates_scale_the_annual_benefit_by_whole_years() {
+        // 2023-01-01 .. 2033-01-01: ten years.
+        assert_eq!(
+            estimate(1400.0, 1_672_531_200, 1_988_150_400),
+            Some(14_000.0)
+        );
+        // 2024-01-01T03:00Z .. 2054-01-01T02:59:59Z: thirty years less a second.
+        assert_eq!(
+            estimate(1400.0, 1_704_078_000, 2_650_849_199),
+            Some(42_000.0)
+        );
+        assert_eq!(estimate(1400.0, 10, 10), None);
+        assert_eq!(estimate(f64::NAN, 0, 10), None);
+    }
+}

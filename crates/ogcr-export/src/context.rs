@@ -1,0 +1,248 @@
+//! What the derivation of one page needs: the deployment, its ids, the configuration, the
+//! verified PDDs of the projects on the page, and the warning sink.
+
+use std::{collections::HashMap, sync::Arc};
+
+use ogcr_core::{Pdd, documents::pdd::ProjectType};
+use ogcr_store::{Project, export::ExportMeta};
+
+use crate::{ExportConfig, Exporter, Result, Warning, country, ids::Ids, spec::spec};
+
+/// A project and its verified PDD, when there is one.
+#[derive(Debug, Clone)]
+pub(crate) struct ProjectInfo {
+    pub(crate) project: Project,
+    pub(crate) pdd: Option<Arc<Pdd>>,
+}
+
+impl ProjectInfo {
+    pub(crate) fn id(&self) -> &str {
+        &self.project.project_id
+    }
+
+    pub(crate) fn project_type(&self) -> Option<ProjectType> {
+        self.pdd.as_ref().map(|p| p.properties.project_type)
+    }
+}
+
+/// Where a project is, as exported.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Place {
+    /// `locationCountry`.
+    pub(crate) country: String,
+    /// `locationRegion`.
+    pub(crate) region: Option<String>,
+    /// `locationGis`: "lat, lon".
+    pub(crate) gis: Option<String>,
+}
+
+/// The context of one export call.
+pub(crate) struct Ctx<'a> {
+    pub(crate) ex: &'a Exporter,
+    pub(crate) meta: ExportMeta,
+    pub(crate) ids: Ids,
+    pdds: HashMap<String, Option<Arc<Pdd>>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(ex: &'a Exporter, meta: ExportMeta) -> Self {
+        Ctx {
+            ids: Ids::new(&meta.chain),
+            ex,
+            meta,
+            pdds: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn cfg(&self) -> &'a ExportConfig {
+        &self.ex.config
+    }
+
+    /// Forgets cached documents (between pages of a stream).
+    pub(crate) fn clear(&mut self) {
+        self.pdds.clear();
+    }
+
+    /// Records a warning; an error in strict mode.
+    pub(crate) fn warn(
+        &self,
+        table: &str,
+        subject: &str,
+        message: String,
+        config_key: Option<String>,
+    ) -> Result<()> {
+        self.ex.warn(Warning {
+            table: table.to_owned(),
+            subject: subject.to_owned(),
+            message,
+            config_key,
+        })
+    }
+
+    /// The org uid of every record.
+    pub(crate) fn org_uid(&self) -> String {
+        self.cfg().org_uid.clone().unwrap_or_else(|| self.ids.org())
+    }
+
+    /// Block time of the deployment's first event.
+    pub(crate) fn deployed_at(&self) -> i64 {
+        self.meta.first_event_at.unwrap_or(0)
+    }
+
+    /// The verified PDD with on-chain hash `hash`, parsed; `None` (with a warning) when the
+    /// indexer has not verified it or it does not parse.
+    pub(crate) async fn pdd(&mut self, table: &str, project: &Project) -> Result<Option<Arc<Pdd>>> {
+        if let Some(p) = self.pdds.get(&project.pdd_hash) {
+            return Ok(p.clone());
+        }
+        let doc = self.ex.store.verified_document(&project.pdd_hash).await?;
+        let parsed = match doc.and_then(|d| d.body) {
+            None => {
+                self.warn(
+                    table,
+                    &project.project_id,
+                    format!(
+                        "PDD {} ({}) is not verified by the indexer: name, description, type, \
+                         methodology and location cannot be read (is the document reachable \
+                         by `ogcr index`?)",
+                        project.pdd_hash, project.pdd_uri
+                    ),
+                    None,
+                )?;
+                None
+            }
+            Some(body) => match serde_json::from_str::<Pdd>(&body) {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    self.warn(
+                        table,
+                        &project.project_id,
+                        format!("PDD {} is not an OGCR PDD: {e}", project.pdd_hash),
+                        None,
+                    )?;
+                    None
+                }
+            },
+        };
+        self.pdds.insert(project.pdd_hash.clone(), parsed.clone());
+        Ok(parsed)
+    }
+
+    pub(crate) async fn info(&mut self, table: &str, project: Project) -> Result<ProjectInfo> {
+        let pdd = self.pdd(table, &project).await?;
+        Ok(ProjectInfo { project, pdd })
+    }
+
+    /// The project's country (config override, else reverse geocoding of the PDD geometry),
+    /// region and representative point.
+    pub(crate) fn place(&self, table: &str, info: &ProjectInfo) -> Result<Place> {
+        let key = format!("countries.\"{}\"", info.id());
+        let located = info.pdd.as_ref().and_then(|p| country::locate(&p.geometry));
+        let gis = info
+            .pdd
+            .as_ref()
+            .and_then(|p| country::representative_point(&p.geometry))
+            .map(|(lon, lat)| format!("{lat:.6}, {lon:.6}"));
+        let region = located.as_ref().and_then(|l| l.region.clone());
+        if let Some(c) = self.cfg().countries.get(info.id()) {
+            if !spec().allows("location_country", c) {
+                self.warn(
+                    table,
+                    info.id(),
+                    format!("configured country {c:?} is not in the location_country picklist"),
+                    Some(key),
+                )?;
+            }
+            return Ok(Place {
+                country: c.clone(),
+                region,
+                gis,
+            });
+        }
+        let country = match &located {
+            Some(l) => match l.country {
+                Some(c) => c.to_owned(),
+                None => {
+                    let name = country::display_name(&l.alpha2);
+                    self.warn(
+                        table,
+                        info.id(),
+                        format!(
+                            "the project lies in {} ({name}), which has no location_country \
+                             value",
+                            l.alpha2
+                        ),
+                        Some(key),
+                    )?;
+                    name
+                }
+            },
+            None => {
+                let why = if info.pdd.is_some() {
+                    "its PDD geometry lies in no known country"
+                } else {
+                    "its PDD is not verified"
+                };
+                self.warn(
+                    table,
+                    info.id(),
+                    format!("country unknown: {why}"),
+                    Some(key),
+                )?;
+                "Unknown".to_owned()
+            }
+        };
+        Ok(Place {
+            country,
+            region,
+            gis,
+        })
+    }
+
+    /// The accredited body of a validator or verifier address (`kind`: `validation` or
+    /// `verification`).
+    pub(crate) fn body(&self, table: &str, kind: &str, address: &str) -> Result<String> {
+        let picklist = format!("{kind}_body");
+        let key = format!("bodies.\"{address}\"");
+        match self.cfg().bodies.get(address) {
+            Some(b) if spec().allows(&picklist, b) => Ok(b.clone()),
+            Some(b) => {
+                self.warn(
+                    table,
+                    address,
+                    format!("configured body {b:?} is not in the {picklist} picklist"),
+                    Some(key),
+                )?;
+                Ok(b.clone())
+            }
+            None => {
+                self.warn(
+                    table,
+                    address,
+                    format!(
+                        "no {picklist} configured for {address}: the address is exported \
+                         instead of an accredited body"
+                    ),
+                    Some(key),
+                )?;
+                Ok(address.to_owned())
+            }
+        }
+    }
+
+    /// The developer's name: configured, else the PDD's `actor_id`, else the address.
+    pub(crate) fn developer_name(&self, info: &ProjectInfo) -> String {
+        let dev = &info.project.developer;
+        self.cfg()
+            .stakeholders
+            .get(dev)
+            .cloned()
+            .or_else(|| info.pdd.as_ref().map(|p| p.properties.actor_id.clone()))
+            .unwrap_or_else(|| dev.clone())
+    }
+
+    /// `<base_url><path>`.
+    pub(crate) fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.cfg().base_url)
+    }
+}
