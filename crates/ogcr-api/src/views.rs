@@ -24,27 +24,21 @@ pub fn date(t: i64) -> String {
         .to_string()
 }
 
-/// The OGCR name of an on-chain project status.
-pub fn ogcr_status(onchain: &str) -> &'static str {
-    match onchain {
-        "draft" => "draft",
-        "submitted" => "submitted",
-        "under review" => "under_review",
-        "validated" => "approved",
-        "rejected" => "rejected",
-        _ => "archived",
+/// The OGCR name of a project status as the indexer stores it (the contract's names, with
+/// underscores: `under_review`, `validated`). A status this version does not know (a newer
+/// contract) is served as it is stored rather than passed off as another.
+pub fn ogcr_status(stored: &str) -> String {
+    match stored {
+        "validated" => "approved".to_owned(),
+        other => other.to_owned(),
     }
 }
 
-/// The on-chain project status of an OGCR status name.
-pub fn onchain_status(ogcr: &str) -> &'static str {
+/// The stored project status of an OGCR status name.
+pub fn onchain_status(ogcr: &str) -> &str {
     match ogcr {
-        "draft" => "draft",
-        "submitted" => "submitted",
-        "under_review" => "under review",
         "approved" => "validated",
-        "rejected" => "rejected",
-        _ => "archived",
+        other => other,
     }
 }
 
@@ -498,5 +492,27 @@ impl From<Event> for EventView {
             topic0: e.topic0,
             args: serde_json::from_str(&e.args).unwrap_or(Value::String(e.args)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_project_status_has_its_ogcr_name_and_back() {
+        // As the indexer stores them (the contract's ProjectStatus names, underscored).
+        for (stored, ogcr) in [
+            ("draft", "draft"),
+            ("submitted", "submitted"),
+            ("under_review", "under_review"),
+            ("validated", "approved"),
+            ("rejected", "rejected"),
+            ("archived", "archived"),
+        ] {
+            assert_eq!(ogcr_status(stored), ogcr, "{stored}");
+            assert_eq!(onchain_status(ogcr), stored, "{ogcr}");
+        }
+        assert_eq!(ogcr_status("unknown_9"), "unknown_9");
     }
 }
