@@ -59,6 +59,12 @@ pub struct ExportConfig {
     pub stakeholders: BTreeMap<String, String>,
     /// Project ids → `location_country` values, overriding the reverse geocoding.
     pub countries: BTreeMap<String, String>,
+    /// Project ids → their SDG co-benefits (`co_benefit_id` picklist values), one `co_benefit`
+    /// record each. OGCR records none on chain; without this the table is empty.
+    pub co_benefits: BTreeMap<String, Vec<String>>,
+    /// Project ids → independent ratings of the project, one `rating` record each. OGCR
+    /// records none on chain; without this the table is empty.
+    pub ratings: BTreeMap<String, Vec<RatingConfig>>,
     /// Article 6 parameters.
     pub aef: AefConfig,
 }
@@ -77,9 +83,26 @@ impl Default for ExportConfig {
             bodies: BTreeMap::new(),
             stakeholders: BTreeMap::new(),
             countries: BTreeMap::new(),
+            co_benefits: BTreeMap::new(),
+            ratings: BTreeMap::new(),
             aef: AefConfig::default(),
         }
     }
+}
+
+/// An independent rating of a project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingConfig {
+    /// `ratingType` (picklist `rating_type`: "CCQI", "CDP").
+    #[serde(rename = "type")]
+    pub rating_type: String,
+    /// `ratingName`: who rated (e.g. "BeZero").
+    pub name: String,
+    /// `ratingValue`: the score as published ("A", "4.5").
+    pub value: String,
+    /// `ratingLink`: where the rating is published.
+    pub link: Option<String>,
 }
 
 /// Article 6 parameters without an on-chain source.

@@ -122,6 +122,16 @@ impl Ids {
         self.project_part("estimation", project_id, &[])
     }
 
+    /// A project's configured co-benefit (an SDG picklist value).
+    pub fn co_benefit(&self, project_id: &str, sdg: &str) -> String {
+        self.project_part("co_benefit", project_id, &[sdg])
+    }
+
+    /// A project's `n`-th configured rating (1-based).
+    pub fn rating(&self, project_id: &str, n: usize) -> String {
+        self.project_part("rating", project_id, &[&n.to_string()])
+    }
+
     /// The verification of an MRV report.
     pub fn verification(&self, mrv_id: i64) -> String {
         self.id(

@@ -38,7 +38,7 @@ pub mod spec;
 pub mod write;
 
 pub use aef::holdings_instant;
-pub use config::{AefConfig, ExportConfig};
+pub use config::{AefConfig, ExportConfig, RatingConfig};
 pub use error::{Error, Result};
 pub use exporter::{
     AefOptions, Exporter, MAX_LIMIT, Page, STREAM_BATCH, Warning, aef_table, cadt_table,

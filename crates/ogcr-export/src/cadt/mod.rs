@@ -4,7 +4,8 @@
 //! Tables with one row per project, validation, verified report, issuance, token or token
 //! label are read page by page from the store. Tables that aggregate over projects
 //! (methodology, estimation) or hold a handful of rows (program, label) are built from a scan
-//! of the projects and sliced; rating and co_benefit are empty (OGCR has no source for them).
+//! of the projects and sliced; so are rating and co_benefit, whose only source is the export
+//! configuration (OGCR records neither on chain).
 
 use ogcr_core::MethodologyRegistry;
 use ogcr_store::export::Seek;
@@ -43,7 +44,7 @@ pub(crate) async fn count(ctx: &mut Ctx<'_>, t: &TableSpec) -> Result<u64> {
         "issuance" => s.export_count_reports(true).await?,
         "unit" => s.export_count_tokens().await?,
         "unit_label" => s.export_count_token_labels().await?,
-        // rating, co_benefit: no source.
+        "rating" | "co_benefit" => configured(ctx, &t.name).await?.len() as u64,
         _ => 0,
     })
 }
@@ -72,6 +73,10 @@ pub(crate) async fn rows(ctx: &mut Ctx<'_>, t: &TableSpec, pos: &Pos, limit: u64
         "issuance" => unit::issuances(ctx, pos, limit).await,
         "unit" => unit::units(ctx, pos, limit).await,
         "unit_label" => unit::unit_labels(ctx, pos, limit).await,
+        "rating" | "co_benefit" => {
+            let all = configured(ctx, &t.name).await?;
+            Ok(slice(all, pos, limit))
+        }
         _ => Ok((Vec::new(), None)),
     }
 }
@@ -311,6 +316,106 @@ async fn estimations(ctx: &mut Ctx<'_>) -> Result<Vec<Value>> {
     })
     .await?;
     Ok(out)
+}
+
+/// The `rating` or `co_benefit` records the configuration gives, in project order; a
+/// configured project the chain does not have is a warning.
+async fn configured(ctx: &mut Ctx<'_>, table: &str) -> Result<Vec<Value>> {
+    let cfg = ctx.cfg();
+    let wanted: std::collections::BTreeSet<&String> = match table {
+        "rating" => cfg.ratings.keys().collect(),
+        _ => cfg.co_benefits.keys().collect(),
+    };
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    let mut seek = Seek::Offset(0);
+    loop {
+        let page = ctx.ex.store.export_projects(&seek, SCAN_BATCH).await?;
+        for row in &page {
+            let p = &row.project;
+            if !wanted.contains(&p.project_id) {
+                continue;
+            }
+            seen.insert(p.project_id.clone());
+            let project = ctx.ids.project(&p.project_id);
+            if table == "rating" {
+                for (i, r) in cfg.ratings[&p.project_id].iter().enumerate() {
+                    let rec = Record::new("rating")
+                        .set("cadTrustRatingId", ctx.ids.rating(&p.project_id, i + 1))
+                        .set("ratingType", r.rating_type.clone())
+                        .set("ratingName", r.name.clone())
+                        .set("ratingValue", r.value.clone())
+                        .opt("ratingLink", r.link.clone())
+                        .times(p.registered_at, p.updated_at)
+                        .set("cadTrustProjectId", project.clone())
+                        .done();
+                    check_picklist(ctx, table, &p.project_id, "rating_type", &r.rating_type)?;
+                    out.push(rec);
+                }
+            } else {
+                for sdg in &cfg.co_benefits[&p.project_id] {
+                    check_picklist(ctx, table, &p.project_id, "co_benefit_id", sdg)?;
+                    out.push(
+                        Record::new("co_benefit")
+                            .set(
+                                "cadTrustCobenefitId",
+                                ctx.ids.co_benefit(&p.project_id, sdg),
+                            )
+                            .set("cobenefit", sdg.clone())
+                            .times(p.registered_at, p.updated_at)
+                            .set("cadTrustProjectId", project.clone())
+                            .done(),
+                    );
+                }
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() as u64 == SCAN_BATCH => {
+                seek = Seek::After(last.project.project_key.clone());
+            }
+            _ => break,
+        }
+    }
+    let section = if table == "rating" {
+        "ratings"
+    } else {
+        "co_benefits"
+    };
+    for id in wanted.into_iter().filter(|id| !seen.contains(*id)) {
+        ctx.warn(
+            table,
+            id,
+            format!("the configuration names project {id}, which is not on chain"),
+            Some(format!("{section}.\"{id}\"")),
+        )?;
+    }
+    Ok(out)
+}
+
+fn check_picklist(
+    ctx: &Ctx<'_>,
+    table: &str,
+    project: &str,
+    picklist: &str,
+    v: &str,
+) -> Result<()> {
+    if crate::spec::spec().allows(picklist, v) {
+        return Ok(());
+    }
+    let section = if table == "rating" {
+        "ratings"
+    } else {
+        "co_benefits"
+    };
+    ctx.warn(
+        table,
+        project,
+        format!("configured value {v:?} is not in the {picklist} picklist"),
+        Some(format!("{section}.\"{project}\"")),
+    )
 }
 
 #[cfg(test)]

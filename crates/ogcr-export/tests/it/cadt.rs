@@ -64,6 +64,8 @@ pub(crate) async fn check_tables(chain: &scenario::Chain, store: &Store, tables:
             ("verification", "cadTrustValidationId", "validation"),
             ("location", "cadTrustProjectId", "project"),
             ("estimation", "cadTrustProjectId", "project"),
+            ("rating", "cadTrustProjectId", "project"),
+            ("co_benefit", "cadTrustProjectId", "project"),
             ("issuance", "cadTrustVerificationId", "verification"),
             (
                 "issuance",
@@ -77,13 +79,17 @@ pub(crate) async fn check_tables(chain: &scenario::Chain, store: &Store, tables:
         ],
     );
     let n = |t: &str| tables[t].len();
-    // Every table the scenario feeds has rows; OGCR has no ratings or SDG co-benefits.
+    // Every table has rows; ratings and SDG co-benefits are the configured ones.
     for t in Exporter::tables() {
-        match t.name.as_str() {
-            "rating" | "co_benefit" => assert_eq!(n(&t.name), 0, "{}", t.name),
-            name => assert!(n(name) > 0, "{name} is empty"),
-        }
+        assert!(n(&t.name) > 0, "{} is empty", t.name);
     }
+    assert_eq!(n("co_benefit"), 2);
+    assert_eq!(n("rating"), 1);
+    let rating = &tables["rating"][0];
+    assert_eq!(
+        (&rating["ratingType"], &rating["ratingValue"]),
+        (&"CCQI".into(), &"4.1".into())
+    );
     for t in [
         "project",
         "stakeholder",
@@ -314,4 +320,43 @@ pub(crate) async fn check_warnings(chain: &scenario::Chain, store: &Store) {
     assert!(matches!(err, Error::Strict(_)), "{err}");
     assert!(err.to_string().contains(&key), "{err}");
     assert!(strict.for_each("unit", |_| Ok(())).await.is_ok());
+
+    // Registry input for a project the chain does not have, or off the picklist: warned,
+    // named by its configuration key; nothing is exported for the missing project.
+    let mut cfg = crate::config(chain);
+    cfg.co_benefits.insert(
+        "OGCR-XX-0404".into(),
+        vec!["SDG 13 - Climate action".into()],
+    );
+    cfg.co_benefits
+        .get_mut("OGCR-BR-0001")
+        .unwrap()
+        .push("SDG 18 - Happiness".into());
+    let ex = Exporter::new(store.clone(), cfg);
+    let mut sdgs = Vec::new();
+    ex.for_each("co_benefit", |v| {
+        sdgs.push(v["cobenefit"].as_str().unwrap().to_owned());
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(sdgs.len(), 3, "{sdgs:?}");
+    let keys: Vec<_> = ex
+        .warnings()
+        .into_iter()
+        .map(|w| (w.subject, w.config_key.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            (
+                "OGCR-BR-0001".to_owned(),
+                "co_benefits.\"OGCR-BR-0001\"".to_owned()
+            ),
+            (
+                "OGCR-XX-0404".to_owned(),
+                "co_benefits.\"OGCR-XX-0404\"".to_owned()
+            ),
+        ]
+    );
 }

@@ -58,6 +58,22 @@ pub(crate) fn config(chain: &scenario::Chain) -> ExportConfig {
         .insert(verifier, "SCS Global Services".to_owned());
     cfg.stakeholders
         .insert(developer, "Bahia Restoration Cooperative".to_owned());
+    cfg.co_benefits.insert(
+        "OGCR-BR-0001".into(),
+        vec![
+            "SDG 15 - Life on land".into(),
+            "SDG 6 - Clean water and sanitation".into(),
+        ],
+    );
+    cfg.ratings.insert(
+        "OGCR-BR-0001".into(),
+        vec![ogcr_export::RatingConfig {
+            rating_type: "CCQI".into(),
+            name: "Carbon Credit Quality Initiative".into(),
+            value: "4.1".into(),
+            link: Some("https://example.org/ratings/br-0001".into()),
+        }],
+    );
     cfg
 }
 
