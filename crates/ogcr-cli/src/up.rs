@@ -10,13 +10,15 @@ use std::{
 use alloy::providers::Provider;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
-use ogcr_client::{DeployOptions, Manifest, registry::role_id};
+use ogcr_client::{DeployOptions, Manifest, demo::DemoAccounts, registry::TxPolicy};
 use ogcr_indexer::{DocumentSources, Indexer, IndexerConfig, Resolver, RpcSource};
 use ogcr_store::Store;
 
 use crate::{Outcome, index::DatabaseArgs, serve::ApiArgs};
 
-/// anvil's well-known dev accounts (test mnemonic): never use them on a real network.
+/// anvil's well-known dev accounts (test mnemonic) and their parts — the roles `ogcr up`
+/// grants at deployment are the demo's ([`ogcr_client::demo::DemoAccounts`]), so the same
+/// accounts work with and without `--demo`. Never use these keys on a real network.
 pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
     (
         "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
@@ -26,47 +28,47 @@ pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
     (
         "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
         "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-        "developer",
+        "developer (Terraviva Carbon Partners)",
     ),
     (
         "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
         "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-        "validator",
+        "developer (Basalt & Char Removals)",
     ),
     (
         "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
         "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-        "verifier",
+        "validator",
     ),
     (
         "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
         "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
-        "registry operator",
+        "verifier (signs and sends)",
     ),
     (
         "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
         "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
-        "holder / relayer",
+        "verifier (signs attestations)",
     ),
     (
         "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
         "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
-        "holder",
+        "registry operator",
     ),
     (
         "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
         "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
-        "holder",
+        "relayer (no role)",
     ),
     (
         "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
         "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
-        "holder",
+        "holder (airline)",
     ),
     (
         "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
         "0x2a871d0798f97d79848a013d4936a73bf4ae0d41a4ba9a7ed2d4de94a9bd3e7e",
-        "holder",
+        "holder (fund)",
     ),
 ];
 
@@ -84,10 +86,22 @@ pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
 ///
 /// Examples:
 ///
+///   ogcr up --demo                      # with a realistic scenario on chain (see below)
 ///   ogcr up
 ///   ogcr up --port 9000 --anvil-port 9545 --data-dir /tmp/ogcr
 ///   ogcr up --database-url postgres://ogcr@localhost/ogcr
 ///   ogcr up --fresh                     # forget the chain and the database, start over
+///
+/// --demo sends the demo scenario through the registry's own paths before serving: six
+/// projects of six removal types in Brazil, Kenya, Indonesia, Iceland, India and Uruguay (one
+/// rejected then revised, one under review, one archived), ten monitoring reports over
+/// consecutive periods (one rejected, some verified by relayed EIP-712 attestations), 22 CRU
+/// blocks with buffer shares, CORSIA and Article 6 labels with ITMO references, transfers,
+/// splits, partial retirements with beneficiaries and two cancellations — so every API route,
+/// CAD Trust table and AEF table has rows. It resumes if interrupted and sends nothing once it
+/// is on chain. What it did is written to <data-dir>/demo-summary.json, and the export
+/// configuration that names its validator and verifiers as CAD Trust bodies to
+/// <data-dir>/demo-export.toml (served by /cadt/v2 and /aef unless --export-config is given).
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {
@@ -110,6 +124,9 @@ pub(crate) struct UpArgs {
     /// Delete the local chain state and the database first.
     #[arg(long)]
     fresh: bool,
+    /// Seed the demo scenario (local chain 31337 only; see above).
+    #[arg(long)]
+    demo: bool,
     #[command(flatten)]
     db: DatabaseArgs,
     #[command(flatten)]
@@ -242,17 +259,8 @@ async fn deployment(url: &str, manifest_dir: &Path) -> Result<Manifest> {
         .1
         .parse()
         .map_err(|e| anyhow!("dev key: {e}"))?;
-    let mut grants = Vec::new();
-    for (role, i) in [
-        ("developer", 1),
-        ("validator", 2),
-        ("verifier", 3),
-        ("registry_operator", 4),
-    ] {
-        grants.push((role_id(role)?, DEV_ACCOUNTS[i].0.parse()?));
-    }
     let opts = DeployOptions {
-        grants,
+        grants: DemoAccounts::anvil()?.grants(),
         network: Some("anvil".into()),
         expected_chain_id: Some(31337),
         ..DeployOptions::default()
@@ -262,7 +270,7 @@ async fn deployment(url: &str, manifest_dir: &Path) -> Result<Manifest> {
         signer,
         manifest_dir,
         &opts,
-        &ogcr_client::registry::TxPolicy::default(),
+        &TxPolicy::default(),
         &mut |msg| eprintln!("  {msg}"),
     )
     .await?;
@@ -311,6 +319,11 @@ async fn forget(args: &UpArgs) -> Result<()> {
 
 async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let manifest = deployment(url, &args.manifest_dir).await?;
+    let mut api_args = args.api.clone();
+    if args.demo {
+        let export = seed_demo(args, url, &manifest).await?;
+        api_args.export_config.get_or_insert(export);
+    }
     let store = Store::connect(&args.db.database_url)
         .await
         .with_context(|| format!("opening the database {}", args.db.database_url))?;
@@ -331,7 +344,7 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
         dirs: vec![args.documents_dir.clone()],
         ..DocumentSources::default()
     });
-    let (listener, app, api_url) = args.api.bind(store.clone()).await?;
+    let (listener, app, api_url) = api_args.bind(store.clone()).await?;
     banner(&manifest, url, &api_url, &store, local);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -375,6 +388,99 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     indexed.map(|_| Outcome::Success).map_err(Into::into)
 }
 
+/// Sends the demo scenario (or what is missing of it), writes its summary and its export
+/// configuration into the data directory, and returns the configuration's path.
+async fn seed_demo(args: &UpArgs, url: &str, manifest: &Manifest) -> Result<PathBuf> {
+    if manifest.chain_id != 31337 {
+        bail!(
+            "--demo runs on a local development chain (31337) with anvil's dev accounts; chain \
+             {} at {url} is not one (drop --rpc-url to start a local chain)",
+            manifest.chain_id
+        );
+    }
+    let accounts = DemoAccounts::anvil()?;
+    eprintln!("demo: sending the scenario's registry transactions");
+    let summary = ogcr_client::demo::run(
+        url,
+        manifest,
+        &accounts,
+        &args.documents_dir,
+        &TxPolicy::default(),
+        &mut |msg| eprintln!("  {msg}"),
+    )
+    .await
+    .context(
+        "seeding the demo (it needs a deployment where only the demo has sent registry \
+         transactions: start over with `ogcr up --demo --fresh`)",
+    )?;
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let summary_path = args.data_dir.join("demo-summary.json");
+    std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
+        .with_context(|| format!("writing {}", summary_path.display()))?;
+    let export_path = args.data_dir.join("demo-export.toml");
+    std::fs::write(&export_path, demo_export_config(&accounts))
+        .with_context(|| format!("writing {}", export_path.display()))?;
+    let retired: u64 = summary.retirements.iter().map(|r| r.amount_t).sum();
+    eprintln!(
+        "demo: {} projects, {} monitoring reports, {} CRU blocks, {} transfers, {} retirements \
+         ({retired} t), {} cancellations in {} transactions; summary {}",
+        summary.projects.len(),
+        summary.reports.len(),
+        summary.tokens.len(),
+        summary.transfers.len(),
+        summary.retirements.len(),
+        summary.cancellations.len(),
+        summary.transactions,
+        summary_path.display()
+    );
+    Ok(export_path)
+}
+
+/// What a registry would enter by hand for the demo's projects (OGCR has no on-chain source
+/// for SDG co-benefits or independent ratings): illustrative values, from the picklists.
+const DEMO_REGISTRY_INPUT: &str = r#"
+[co_benefits]
+"OGCR-BR-0107" = ["SDG 15 - Life on land", "SDG 6 - Clean water and sanitation", "SDG 8 - Decent work and economic growth"]
+"OGCR-KE-0023" = ["SDG 2 - Zero hunger", "SDG 7 - Affordable and clean energy"]
+"OGCR-ID-0031" = ["SDG 14 - Life below water", "SDG 1 - No poverty"]
+"OGCR-IS-0004" = ["SDG 9 - Industry innovation and infrastructure"]
+
+[[ratings."OGCR-BR-0107"]]
+type = "CCQI"
+name = "Carbon Credit Quality Initiative"
+value = "4.1"
+
+[[ratings."OGCR-IS-0004"]]
+type = "CCQI"
+name = "Carbon Credit Quality Initiative"
+value = "4.6"
+"#;
+
+/// The export configuration of the demo: its validator and verifiers named as accredited bodies
+/// of the CAD Trust picklists (the demo's organisations are fictional; these picklist values
+/// stand in for them so that the exported records validate), its developers by name.
+fn demo_export_config(accounts: &DemoAccounts) -> String {
+    let addr = |s: &alloy::signers::local::PrivateKeySigner| s.address().to_string().to_lowercase();
+    format!(
+        "# Written by `ogcr up --demo`: how the demo's accounts appear in CAD Trust records.\n\
+         # Use it with `ogcr export cadt --config {{this file}}` or `ogcr serve --export-config`.\n\
+         [bodies]\n\
+         \"{}\" = \"Earthood Services Private Limited\"\n\
+         \"{}\" = \"SCS Global Services\"\n\
+         \"{}\" = \"Bureau Veritas India Private Limited\"\n\
+         \n[stakeholders]\n\
+         \"{}\" = \"Terraviva Carbon Partners\"\n\
+         \"{}\" = \"Basalt & Char Removals Ltd\"\n\
+         {DEMO_REGISTRY_INPUT}",
+        addr(&accounts.validator),
+        addr(&accounts.verifier_a),
+        addr(&accounts.verifier_b),
+        addr(&accounts.developer_a),
+        addr(&accounts.developer_b),
+    )
+}
+
 async fn start_indexer(
     provider: &alloy::providers::DynProvider,
     manifest: &Manifest,
@@ -408,11 +514,60 @@ fn banner(m: &Manifest, rpc: &str, api: &str, store: &Store, local: bool) {
     }
     eprintln!("try");
     eprintln!("  curl -s {api}/projects");
-    eprintln!("  curl -s '{api}/events?limit=5'");
+    eprintln!("  curl -s '{api}/events?event=MRVVerified,CRURetired&limit=5'");
+    eprintln!("  curl -s '{api}/cadt/v2/unit?page=1&limit=10'");
     eprintln!(
         "  ogcr project register crates/ogcr-core/examples-data/pdd-br-reforestation.geojson \\\n      --rpc-url {rpc} --private-key {}",
         DEV_ACCOUNTS[1].1
     );
     eprintln!("  ogcr index status");
     eprintln!("Ctrl-C stops everything; `ogcr up` again resumes where it stopped.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dev_accounts_are_the_demo_accounts_with_their_roles() {
+        let demo = DemoAccounts::anvil().unwrap().describe();
+        assert_eq!(demo.len(), DEV_ACCOUNTS.len());
+        for ((addr, key, part), d) in DEV_ACCOUNTS.iter().zip(&demo) {
+            assert_eq!(
+                addr.parse::<alloy::primitives::Address>().unwrap(),
+                d.address
+            );
+            let signer: alloy::signers::local::PrivateKeySigner = key.parse().unwrap();
+            assert_eq!(signer.address(), d.address, "{addr}: key");
+            let role = d.role.replace('_', " ");
+            assert!(part.starts_with(&role), "{addr}: {part:?} is not a {role}");
+        }
+    }
+
+    #[test]
+    fn the_demo_export_configuration_names_picklist_bodies() {
+        let text = demo_export_config(&DemoAccounts::anvil().unwrap());
+        let cfg = ogcr_export::ExportConfig::from_toml(&text, "demo").unwrap();
+        assert_eq!(cfg.bodies.len(), 3);
+        for body in cfg.bodies.values() {
+            assert!(
+                ogcr_export::spec().allows("validation_body", body),
+                "{body}"
+            );
+            assert!(
+                ogcr_export::spec().allows("verification_body", body),
+                "{body}"
+            );
+        }
+        assert_eq!(cfg.stakeholders.len(), 2);
+        for sdgs in cfg.co_benefits.values() {
+            for sdg in sdgs {
+                assert!(ogcr_export::spec().allows("co_benefit_id", sdg), "{sdg}");
+            }
+        }
+        for r in cfg.ratings.values().flatten() {
+            assert!(ogcr_export::spec().allows("rating_type", &r.rating_type));
+        }
+        assert_eq!(cfg.ratings.len(), 2);
+    }
 }
