@@ -255,9 +255,9 @@ pub async fn history(
                 from: if s.from_status == "none" {
                     "none".into()
                 } else {
-                    ogcr_status(&s.from_status).into()
+                    ogcr_status(&s.from_status)
                 },
-                to: ogcr_status(&s.to_status).into(),
+                to: ogcr_status(&s.to_status),
                 actor: s.actor,
                 ledger_reference: LedgerReference::new(
                     chain,
