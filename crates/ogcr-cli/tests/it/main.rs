@@ -9,7 +9,6 @@ mod export;
 mod index;
 /// The chain lifecycle against anvil.
 mod lifecycle;
-mod up;
 
 use std::{
     path::{Path, PathBuf},
