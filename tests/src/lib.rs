@@ -202,7 +202,21 @@ impl Stack {
 }
 
 impl Drop for Stack {
+    /// A test that fails midway still stops the stack the way a user would (Ctrl-C, so that
+    /// `ogcr up` stops its anvil), and kills it only if that does not work.
     fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-INT", &self.child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while let Ok(None) = self.child.try_wait() {
+                if Instant::now() > deadline {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
