@@ -2,7 +2,7 @@
 # The whole local registry in one process: installs the npm toolchain if missing, builds the
 # `ogcr` CLI, and runs `ogcr up` — anvil with its state kept in .ogcr/, the contracts (deployed
 # once, then reused), the indexer into ./ogcr.db and the read API on http://127.0.0.1:8080.
-# Arguments go to `ogcr up` (e.g. --port 9000, --fresh, --database-url postgres://…).
+# Arguments go to `ogcr up` (e.g. --demo, --port 9000, --fresh, --database-url postgres://…).
 # Ctrl-C stops everything; running it again resumes the same chain and database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
