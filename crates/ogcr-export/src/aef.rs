@@ -452,7 +452,6 @@ fn action(
     amount: i64,
 ) -> Result<Value> {
     const T: &str = "aef_t3_actions";
-    let cfg = &ctx.cfg().aef;
     let root = lineage
         .roots
         .get(&t.token_id)
@@ -476,66 +475,76 @@ fn action(
         (true, 4) => Some("other compliance use"),
         _ => None,
     };
+    let mut rec = Record::new(T);
+    rec.set(
+        "cadTrustAefT3ActionsId",
+        ctx.ids.aef_action(&a.tx_hash, a.log_index, &a.kind),
+    )
+    .set("aefT3ActionsDate", date(a.timestamp))
+    .set("aefT3ActionsType", kind)
+    .set("aefT3ActionsSubtype", subtype);
+    Ok(
+        serial_block(&mut rec, "aefT3Actions", ctx, scope, t, amount)
+            .set("aefT3ActionsTransferringPartyId", scope.code)
+            .set("aefT3ActionsAcquiringPartyId", scope.acquiring.clone())
+            .opt("aefT3ActionsPurposeOfUseOimp", oimp)
+            .opt(
+                "aefT3ActionsUsingParticipatingPartyId",
+                is_use.then(|| scope.acquiring.clone()),
+            )
+            .opt(
+                "aefT3ActionsUsingAuthorizedEntityId",
+                is_use.then(|| a.counterparty.clone()),
+            )
+            .opt("aefT3ActionsItmoUsedYear", is_use.then_some(scope.year))
+            .set(
+                "aefT3ActionsAdditionalInformation",
+                format!(
+                    "CRU token {} of project {pid}, transaction {}, {} {}",
+                    t.token_id,
+                    a.tx_hash,
+                    if a.kind == "transfer" { "to" } else { "holder" },
+                    a.counterparty
+                ),
+            )
+            .times(a.timestamp, a.timestamp)
+            .set("cadTrustAefT1SubmissionId", scope.submission_id(ctx))
+            .set("cadTrustUnitId", ctx.ids.unit(t.token_id))
+            .set("cadTrustProjectId", ctx.ids.project(pid))
+            .set(
+                "cadTrustAefT2AuthorizationsId",
+                ctx.ids.aef_authorization(root),
+            )
+            .done(),
+    )
+}
+
+/// The fields of an ITMO serial block that the actions (T3) and holdings (T4) tables share;
+/// `prefix` is the table's field prefix (`aefT3Actions`, `aefT4Holdings`).
+fn serial_block<'r>(
+    rec: &'r mut Record,
+    prefix: &str,
+    ctx: &Ctx<'_>,
+    scope: &Scope,
+    t: &Token,
+    amount: i64,
+) -> &'r mut Record {
     let (first, last) = (t.serial_start, t.serial_start + amount - 1);
-    Ok(Record::new(T)
-        .set(
-            "cadTrustAefT3ActionsId",
-            ctx.ids.aef_action(&a.tx_hash, a.log_index, &a.kind),
-        )
-        .set("aefT3ActionsDate", date(a.timestamp))
-        .set("aefT3ActionsType", kind)
-        .set("aefT3ActionsSubtype", subtype)
-        .set("aefT3ActionsCooperativeApproachId", scope.coop.clone())
-        .set("aefT3ActionsAuthorizationId", t.itmo_reference.clone())
-        .set("aefT3ActionsFirstTransferringPartyId", scope.code)
-        .set(
-            "aefT3ActionsPartyItmoRegistryId",
-            scope.itmo_registry.clone(),
-        )
-        .set("aefT3ActionsItmoFirstId", first.to_string())
-        .set("aefT3ActionsItmoLastId", last.to_string())
-        .set(
-            "aefT3ActionsUnitRegistryId",
-            ctx.cfg().registry_name.clone(),
-        )
-        .set("aefT3ActionsUnitFirstId", first.to_string())
-        .set("aefT3ActionsUnitLastId", last.to_string())
-        .set("aefT3ActionsMetric", METRIC)
-        .opt("aefT3ActionsGwpValue", cfg.gwp_value.clone())
-        .set("aefT3ActionsQuantityTCo2", json!(amount))
-        .set("aefT3ActionsMitigationType", mapping::MITIGATION_TYPE)
-        .set("aefT3ActionsVintageYear", json!(t.vintage))
-        .set("aefT3ActionsTransferringPartyId", scope.code)
-        .set("aefT3ActionsAcquiringPartyId", scope.acquiring.clone())
-        .opt("aefT3ActionsPurposeOfUseOimp", oimp)
-        .opt(
-            "aefT3ActionsUsingParticipatingPartyId",
-            is_use.then(|| scope.acquiring.clone()),
-        )
-        .opt(
-            "aefT3ActionsUsingAuthorizedEntityId",
-            is_use.then(|| a.counterparty.clone()),
-        )
-        .opt("aefT3ActionsItmoUsedYear", is_use.then_some(scope.year))
-        .set(
-            "aefT3ActionsAdditionalInformation",
-            format!(
-                "CRU token {} of project {pid}, transaction {}, {} {}",
-                t.token_id,
-                a.tx_hash,
-                if a.kind == "transfer" { "to" } else { "holder" },
-                a.counterparty
-            ),
-        )
-        .times(a.timestamp, a.timestamp)
-        .set("cadTrustAefT1SubmissionId", scope.submission_id(ctx))
-        .set("cadTrustUnitId", ctx.ids.unit(t.token_id))
-        .set("cadTrustProjectId", ctx.ids.project(pid))
-        .set(
-            "cadTrustAefT2AuthorizationsId",
-            ctx.ids.aef_authorization(root),
-        )
-        .done())
+    let f = |name: &str| format!("{prefix}{name}");
+    rec.set(&f("CooperativeApproachId"), scope.coop.clone())
+        .set(&f("AuthorizationId"), t.itmo_reference.clone())
+        .set(&f("FirstTransferringPartyId"), scope.code)
+        .set(&f("PartyItmoRegistryId"), scope.itmo_registry.clone())
+        .set(&f("ItmoFirstId"), first.to_string())
+        .set(&f("ItmoLastId"), last.to_string())
+        .set(&f("UnitRegistryId"), ctx.cfg().registry_name.clone())
+        .set(&f("UnitFirstId"), first.to_string())
+        .set(&f("UnitLastId"), last.to_string())
+        .set(&f("Metric"), METRIC)
+        .opt(&f("GwpValue"), ctx.cfg().aef.gwp_value.clone())
+        .set(&f("QuantityTCo2"), json!(amount))
+        .set(&f("MitigationType"), mapping::MITIGATION_TYPE)
+        .set(&f("VintageYear"), json!(t.vintage))
 }
 
 async fn holdings(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64) -> Result<Rows> {
@@ -556,43 +565,22 @@ async fn holdings(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64) -> Re
         .export_split_off_after(&ids, SplitCut::Time(scope.to))
         .await?;
     let lineage = Lineage::load(ctx, T, &ids).await?;
-    let cfg = &ctx.cfg().aef;
     let mut out = Vec::with_capacity(held.len());
     for t in &held {
         let amount = t.amount + split.get(&t.token_id).copied().unwrap_or(0);
-        let (first, last) = (t.serial_start, t.serial_start + amount - 1);
         let root = lineage
             .roots
             .get(&t.token_id)
             .copied()
             .unwrap_or(t.token_id);
         let pid = lineage.project_id(t);
+        let mut rec = Record::new(T);
+        rec.set(
+            "cadTrustAefT4HoldingsId",
+            ctx.ids.aef_holding(t.token_id, scope.year),
+        );
         out.push(
-            Record::new(T)
-                .set(
-                    "cadTrustAefT4HoldingsId",
-                    ctx.ids.aef_holding(t.token_id, scope.year),
-                )
-                .set("aefT4HoldingsCooperativeApproachId", scope.coop.clone())
-                .set("aefT4HoldingsAuthorizationId", t.itmo_reference.clone())
-                .set("aefT4HoldingsFirstTransferringPartyId", scope.code)
-                .set(
-                    "aefT4HoldingsPartyItmoRegistryId",
-                    scope.itmo_registry.clone(),
-                )
-                .set("aefT4HoldingsItmoFirstId", first.to_string())
-                .set("aefT4HoldingsItmoLastId", last.to_string())
-                .set(
-                    "aefT4HoldingsUnitRegistryId",
-                    ctx.cfg().registry_name.clone(),
-                )
-                .set("aefT4HoldingsUnitFirstId", first.to_string())
-                .set("aefT4HoldingsUnitLastId", last.to_string())
-                .set("aefT4HoldingsMetric", METRIC)
-                .opt("aefT4HoldingsGwpValue", cfg.gwp_value.clone())
-                .set("aefT4HoldingsQuantityTCo2", json!(amount))
-                .set("aefT4HoldingsMitigationType", mapping::MITIGATION_TYPE)
-                .set("aefT4HoldingsVintageYear", json!(t.vintage))
+            serial_block(&mut rec, "aefT4Holdings", ctx, scope, t, amount)
                 .times(scope.to, scope.to)
                 .set("cadTrustAefT1SubmissionId", scope.submission_id(ctx))
                 .set("cadTrustUnitId", ctx.ids.unit(t.token_id))
