@@ -239,24 +239,6 @@ async fn entities(ctx: &mut Ctx<'_>, scope: &Scope) -> Result<Vec<Value>> {
     Ok(out)
 }
 
-fn check_picklist(
-    ctx: &Ctx<'_>,
-    table: &str,
-    picklist: &str,
-    value: &str,
-    key: &str,
-) -> Result<()> {
-    if !spec().allows(picklist, value) {
-        ctx.warn(
-            table,
-            value,
-            format!("not in the {picklist} picklist"),
-            Some(key.to_owned()),
-        )?;
-    }
-    Ok(())
-}
-
 async fn authorizations(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64) -> Result<Rows> {
     const T: &str = "aef_t2_authorizations";
     let seek = seek(pos, |c| match c {
@@ -277,16 +259,16 @@ async fn authorizations(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64)
     let since = labels_since(ctx, &roots).await?;
     let projects = projects_of(ctx, T, &roots).await?;
     let cfg = &ctx.cfg().aef;
-    check_picklist(
-        ctx,
+    ctx.check_picklist(
         T,
+        &cfg.purposes_for_authorization,
         "aef_t2_authorizations_purposes_for_authorization",
         &cfg.purposes_for_authorization,
         "aef.purposes_for_authorization",
     )?;
-    check_picklist(
-        ctx,
+    ctx.check_picklist(
         T,
+        &cfg.first_transfer_definition,
         "aef_t2_authorizations_first_transfer_definition_oimp",
         &cfg.first_transfer_definition,
         "aef.first_transfer_definition",

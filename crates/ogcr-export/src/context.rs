@@ -79,6 +79,27 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Warns (names `key`, the configuration key) when a configured `value` of `subject` is not
+    /// in `picklist`.
+    pub(crate) fn check_picklist(
+        &self,
+        table: &str,
+        subject: &str,
+        picklist: &str,
+        value: &str,
+        key: &str,
+    ) -> Result<()> {
+        if spec().allows(picklist, value) {
+            return Ok(());
+        }
+        self.warn(
+            table,
+            subject,
+            format!("configured value {value:?} is not in the {picklist} picklist"),
+            Some(key.to_owned()),
+        )
+    }
+
     /// The org uid of every record.
     pub(crate) fn org_uid(&self) -> String {
         self.cfg().org_uid.clone().unwrap_or_else(|| self.ids.org())

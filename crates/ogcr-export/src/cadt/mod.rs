@@ -329,6 +329,11 @@ async fn configured(ctx: &mut Ctx<'_>, table: &str) -> Result<Vec<Value>> {
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
+    let section = if table == "rating" {
+        "ratings"
+    } else {
+        "co_benefits"
+    };
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     let mut seek = Seek::Offset(0);
@@ -340,6 +345,7 @@ async fn configured(ctx: &mut Ctx<'_>, table: &str) -> Result<Vec<Value>> {
                 continue;
             }
             seen.insert(p.project_id.clone());
+            let key = format!("{section}.\"{}\"", p.project_id);
             let project = ctx.ids.project(&p.project_id);
             if table == "rating" {
                 for (i, r) in cfg.ratings[&p.project_id].iter().enumerate() {
@@ -352,12 +358,12 @@ async fn configured(ctx: &mut Ctx<'_>, table: &str) -> Result<Vec<Value>> {
                         .times(p.registered_at, p.updated_at)
                         .set("cadTrustProjectId", project.clone())
                         .done();
-                    check_picklist(ctx, table, &p.project_id, "rating_type", &r.rating_type)?;
+                    ctx.check_picklist(table, &p.project_id, "rating_type", &r.rating_type, &key)?;
                     out.push(rec);
                 }
             } else {
                 for sdg in &cfg.co_benefits[&p.project_id] {
-                    check_picklist(ctx, table, &p.project_id, "co_benefit_id", sdg)?;
+                    ctx.check_picklist(table, &p.project_id, "co_benefit_id", sdg, &key)?;
                     out.push(
                         Record::new("co_benefit")
                             .set(
@@ -379,11 +385,6 @@ async fn configured(ctx: &mut Ctx<'_>, table: &str) -> Result<Vec<Value>> {
             _ => break,
         }
     }
-    let section = if table == "rating" {
-        "ratings"
-    } else {
-        "co_benefits"
-    };
     for id in wanted.into_iter().filter(|id| !seen.contains(*id)) {
         ctx.warn(
             table,
@@ -393,29 +394,6 @@ async fn configured(ctx: &mut Ctx<'_>, table: &str) -> Result<Vec<Value>> {
         )?;
     }
     Ok(out)
-}
-
-fn check_picklist(
-    ctx: &Ctx<'_>,
-    table: &str,
-    project: &str,
-    picklist: &str,
-    v: &str,
-) -> Result<()> {
-    if crate::spec::spec().allows(picklist, v) {
-        return Ok(());
-    }
-    let section = if table == "rating" {
-        "ratings"
-    } else {
-        "co_benefits"
-    };
-    ctx.warn(
-        table,
-        project,
-        format!("configured value {v:?} is not in the {picklist} picklist"),
-        Some(format!("{section}.\"{project}\"")),
-    )
 }
 
 #[cfg(test)]
