@@ -67,7 +67,7 @@ pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
     ),
     (
         "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
-        "0x2a871d0798f97d79848a013d4936a73bf4ae0d41a4ba9a7ed2d4de94a9bd3e7e",
+        "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
         "holder (fund)",
     ),
 ];
