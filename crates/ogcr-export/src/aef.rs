@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use ogcr_store::{
     Token,
-    export::{ActionWindow, Article6Scope, Seek, SplitCut, UnitAction},
+    export::{ActionWindow, Article6Scope, Seek, SplitCut, SplitTree, UnitAction},
 };
 use serde_json::{Value, json};
 
@@ -407,6 +407,7 @@ async fn actions(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64) -> Res
     ids.sort_unstable();
     ids.dedup();
     let lineage = Lineage::load(ctx, T, &ids).await?;
+    let splits = SplitTree::new(&ex.store.export_split_descendants(&ids).await?);
     let mut out = Vec::with_capacity(page.len());
     for a in &page {
         let Some(t) = lineage.tokens.get(&a.token_id) else {
@@ -415,11 +416,10 @@ async fn actions(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64) -> Res
         // The serial range the action covered: issuances cover the whole issued block; later
         // actions the token's range at their block (its splits after that block added back).
         let cut = match a.kind.as_str() {
-            "issuance" | "first_transfer" => SplitCut::Block(-1),
-            _ => SplitCut::Block(a.block_number),
+            "issuance" | "first_transfer" => -1,
+            _ => a.block_number,
         };
-        let split = ex.store.export_split_off_after(&[t.token_id], cut).await?;
-        let amount = t.amount + split.get(&t.token_id).copied().unwrap_or(0);
+        let amount = t.amount + splits.split_off_after(t.token_id, cut);
         out.push(action(ctx, scope, &lineage, t, a, amount)?);
     }
     Ok((out, cursor))

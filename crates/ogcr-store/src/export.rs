@@ -19,7 +19,7 @@ use crate::{
 /// Reads for the Article 6 tables.
 mod article6;
 
-pub use article6::{ActionWindow, Article6Scope, SplitCut, UnitAction};
+pub use article6::{ActionWindow, Article6Scope, SplitChild, SplitCut, SplitTree, UnitAction};
 
 /// The zero address: the `from` of a mint.
 pub(crate) const ZERO_ADDRESS: &str = "0x0000000000000000000000000000000000000000";

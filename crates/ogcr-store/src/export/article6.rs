@@ -48,6 +48,59 @@ fn kind_rank(kind: &str) -> i64 {
     }
 }
 
+/// A token split off another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitChild {
+    /// The new token.
+    pub token_id: i64,
+    /// The token it was split from.
+    pub parent: i64,
+    /// Block of the split.
+    pub minted_block: i64,
+    /// Its current amount (tonnes).
+    pub amount: i64,
+}
+
+/// The splits below some tokens, for their amounts at any block without a query per block.
+#[derive(Debug, Clone, Default)]
+pub struct SplitTree {
+    /// Parent → (block of the split, tonnes of the child and everything split off it since).
+    children: std::collections::HashMap<i64, Vec<(i64, i64)>>,
+}
+
+impl SplitTree {
+    /// The tree of the tokens [`Store::export_split_descendants`] returned. Token ids grow
+    /// with every mint and a split mints the child, so children come after their parents.
+    pub fn new(rows: &[SplitChild]) -> Self {
+        let mut below: std::collections::HashMap<i64, i64> = Default::default();
+        let mut children: std::collections::HashMap<i64, Vec<(i64, i64)>> = Default::default();
+        let mut rows = rows.to_vec();
+        rows.sort_unstable_by_key(|c| std::cmp::Reverse(c.token_id));
+        rows.dedup_by_key(|c| c.token_id);
+        for c in rows {
+            let subtree = c.amount + below.get(&c.token_id).copied().unwrap_or(0);
+            *below.entry(c.parent).or_default() += subtree;
+            children
+                .entry(c.parent)
+                .or_default()
+                .push((c.minted_block, subtree));
+        }
+        SplitTree { children }
+    }
+
+    /// Tonnes split off `token` in blocks after `block`, directly or through further splits:
+    /// added to its current amount they give its amount at `block` (`-1`: as issued). The
+    /// same sum as [`Store::export_split_off_after`] with `SplitCut::Block(block)`.
+    pub fn split_off_after(&self, token: i64, block: i64) -> i64 {
+        self.children.get(&token).map_or(0, |c| {
+            c.iter()
+                .filter(|(minted, _)| *minted > block)
+                .map(|(_, tonnes)| tonnes)
+                .sum()
+        })
+    }
+}
+
 /// A point in the chain's history: after a block, or after a unix time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SplitCut {
@@ -151,6 +204,39 @@ impl Store {
             .await?
             .iter()
             .map(|r| Ok((get(r, "tokens", "root")?, get(r, "tokens", "split")?)))
+            .collect()
+    }
+
+    /// Every token split off these tokens, directly or through further splits: (token, the
+    /// token it was split from, block it was minted in, current amount), in token order. With
+    /// it, the amount of one of these tokens at any block is computed without a query per
+    /// block ([`SplitTree`]).
+    pub async fn export_split_descendants(&self, ids: &[i64]) -> Result<Vec<SplitChild>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (list, params) = in_list(0, ids);
+        let sql = format!(
+            "WITH RECURSIVE down(id) AS (\
+               SELECT token_id FROM tokens WHERE token_id IN ({list}) \
+               UNION \
+               SELECT t.token_id FROM down JOIN tokens t ON t.parent_token_id = down.id) \
+             SELECT t.token_id AS token_id, t.parent_token_id AS parent, \
+                    t.minted_block AS minted_block, t.amount AS amount \
+             FROM down JOIN tokens t ON t.token_id = down.id \
+             WHERE t.parent_token_id IS NOT NULL ORDER BY t.token_id"
+        );
+        self.rows(sql, params)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(SplitChild {
+                    token_id: get(r, "tokens", "token_id")?,
+                    parent: get(r, "tokens", "parent")?,
+                    minted_block: get(r, "tokens", "minted_block")?,
+                    amount: get(r, "tokens", "amount")?,
+                })
+            })
             .collect()
     }
 

@@ -2,7 +2,7 @@
 
 use ogcr_store::{
     Mutation, Token,
-    export::{Seek, SplitCut},
+    export::{Seek, SplitCut, SplitTree},
     testing::backends,
 };
 
@@ -97,5 +97,31 @@ async fn offset_and_keyset_pages_agree() {
             .await
             .unwrap();
         assert!(later.is_empty(), "{name}");
+
+        // The split tree read once gives, for every token and block, what the per-cut query
+        // gives.
+        let ids = [1, 2, 3, 4];
+        let rows = s.export_split_descendants(&ids).await.unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|c| (c.token_id, c.parent))
+                .collect::<Vec<_>>(),
+            [(2, 1), (3, 2)],
+            "{name}"
+        );
+        let tree = SplitTree::new(&rows);
+        for block in -1..=15 {
+            let per_cut = s
+                .export_split_off_after(&ids, SplitCut::Block(block))
+                .await
+                .unwrap();
+            for id in ids {
+                assert_eq!(
+                    tree.split_off_after(id, block),
+                    per_cut.get(&id).copied().unwrap_or(0),
+                    "{name}: token {id} after block {block}"
+                );
+            }
+        }
     }
 }
