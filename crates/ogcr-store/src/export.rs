@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 use sqlx::{Row, any::AnyRow};
 
 use crate::{
-    Cancellation, ChainState, Decision, MrvReport, Project, Result, Retirement, Store, Table,
-    Token,
+    Cancellation, ChainState, Decision, MrvReport, Project, Result, Store, Table, Token,
     table::{Val, bind_all, corrupt, for_backend, placeholders},
 };
 
@@ -249,15 +248,11 @@ impl Store {
 
     /// The projects with these keys, by key.
     pub async fn export_projects_by_key(&self, keys: &[String]) -> Result<Vec<Project>> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (list, params) = in_list(0, keys);
         let sql = format!(
-            "SELECT {} FROM projects WHERE project_key IN ({list}) ORDER BY project_key",
+            "SELECT {} FROM projects WHERE project_key IN ({{in}}) ORDER BY project_key",
             Project::COLUMNS.join(", ")
         );
-        self.rows(sql, params)
+        self.fetch_in(&sql, vec![], keys)
             .await?
             .iter()
             .map(Project::from_row)
@@ -392,49 +387,24 @@ impl Store {
 
     /// The tokens with these ids, by id.
     pub async fn export_tokens_by_id(&self, ids: &[i64]) -> Result<Vec<Token>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (list, params) = in_list(0, ids);
         let sql = format!(
-            "SELECT {} FROM tokens t WHERE t.token_id IN ({list}) ORDER BY t.token_id",
+            "SELECT {} FROM tokens t WHERE t.token_id IN ({{in}}) ORDER BY t.token_id",
             token_columns()
         );
-        self.rows(sql, params)
+        self.fetch_in(&sql, vec![], ids)
             .await?
             .iter()
             .map(Token::from_row)
             .collect()
     }
 
-    /// Retirements of these tokens, in chain order.
-    pub async fn export_retirements_of(&self, ids: &[i64]) -> Result<Vec<Retirement>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (list, params) = in_list(0, ids);
-        let sql = format!(
-            "SELECT {} FROM retirements WHERE token_id IN ({list}) ORDER BY block_number, log_index",
-            Retirement::COLUMNS.join(", ")
-        );
-        self.rows(sql, params)
-            .await?
-            .iter()
-            .map(Retirement::from_row)
-            .collect()
-    }
-
     /// Cancellations of these tokens, in chain order.
     pub async fn export_cancellations_of(&self, ids: &[i64]) -> Result<Vec<Cancellation>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (list, params) = in_list(0, ids);
         let sql = format!(
-            "SELECT {} FROM cancellations WHERE token_id IN ({list}) ORDER BY block_number, log_index",
+            "SELECT {} FROM cancellations WHERE token_id IN ({{in}}) ORDER BY block_number, log_index",
             Cancellation::COLUMNS.join(", ")
         );
-        self.rows(sql, params)
+        self.fetch_in(&sql, vec![], ids)
             .await?
             .iter()
             .map(Cancellation::from_row)

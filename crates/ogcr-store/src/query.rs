@@ -585,7 +585,7 @@ impl Store {
 
     /// Rows of `sql` whose `{in}` becomes the placeholders of `values`, bound after `first`;
     /// no query when `values` is empty.
-    async fn fetch_in<V: Clone + Into<Val>>(
+    pub(crate) async fn fetch_in<V: Clone + Into<Val>>(
         &self,
         sql: &str,
         first: Vec<Val>,

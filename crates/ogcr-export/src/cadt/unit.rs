@@ -73,10 +73,7 @@ pub(super) async fn units(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Ro
     let tokens = store.export_tokens(&seek, limit).await?;
     let cursor = tokens.last().map(|t| Cursor::Int(t.token_id));
     let ids: Vec<i64> = tokens.iter().map(|t| t.token_id).collect();
-    let mut retired: BTreeMap<i64, Retirement> = BTreeMap::new();
-    for r in store.export_retirements_of(&ids).await? {
-        retired.insert(r.token_id, r);
-    }
+    let retired = store.retirements_of(&ids).await?;
     let mut cancelled: BTreeMap<i64, Cancellation> = BTreeMap::new();
     for c in store.export_cancellations_of(&ids).await? {
         cancelled.insert(c.token_id, c);

@@ -153,19 +153,13 @@ impl Store {
 
     /// The root token (the serial block an issuance minted) of each of these tokens.
     pub async fn export_roots_of(&self, ids: &[i64]) -> Result<BTreeMap<i64, i64>> {
-        if ids.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let (list, params) = in_list(0, ids);
-        let sql = format!(
-            "WITH RECURSIVE up(id, cur, parent) AS (\
-               SELECT token_id, token_id, parent_token_id FROM tokens WHERE token_id IN ({list}) \
+        let sql = "WITH RECURSIVE up(id, cur, parent) AS (\
+               SELECT token_id, token_id, parent_token_id FROM tokens WHERE token_id IN ({in}) \
                UNION ALL \
                SELECT up.id, t.token_id, t.parent_token_id FROM up \
                  JOIN tokens t ON t.token_id = up.parent) \
-             SELECT id, cur FROM up WHERE parent IS NULL"
-        );
-        self.rows(sql, params)
+             SELECT id, cur FROM up WHERE parent IS NULL";
+        self.fetch_in(sql, vec![], ids)
             .await?
             .iter()
             .map(|r| Ok((get(r, "tokens", "id")?, get(r, "tokens", "cur")?)))
@@ -180,27 +174,21 @@ impl Store {
         ids: &[i64],
         cut: SplitCut,
     ) -> Result<BTreeMap<i64, i64>> {
-        if ids.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let (list, mut params) = in_list(0, ids);
         let (column, after) = match cut {
             SplitCut::Block(b) => ("minted_block", b),
             SplitCut::Time(t) => ("minted_at", t),
         };
-        params.push(after.into());
         let sql = format!(
             "WITH RECURSIVE down(root, id) AS (\
-               SELECT token_id, token_id FROM tokens WHERE token_id IN ({list}) \
+               SELECT token_id, token_id FROM tokens WHERE token_id IN ({{in}}) \
                UNION ALL \
                SELECT down.root, t.token_id FROM down \
-                 JOIN tokens t ON t.parent_token_id = down.id WHERE t.{column} > ${}) \
+                 JOIN tokens t ON t.parent_token_id = down.id WHERE t.{column} > $1) \
              SELECT down.root AS root, CAST(SUM(t.amount) AS BIGINT) AS split \
              FROM down JOIN tokens t ON t.token_id = down.id \
-             WHERE down.id <> down.root GROUP BY down.root",
-            params.len()
+             WHERE down.id <> down.root GROUP BY down.root"
         );
-        self.rows(sql, params)
+        self.fetch_in(&sql, vec![after.into()], ids)
             .await?
             .iter()
             .map(|r| Ok((get(r, "tokens", "root")?, get(r, "tokens", "split")?)))
@@ -212,21 +200,15 @@ impl Store {
     /// it, the amount of one of these tokens at any block is computed without a query per
     /// block ([`SplitTree`]).
     pub async fn export_split_descendants(&self, ids: &[i64]) -> Result<Vec<SplitChild>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (list, params) = in_list(0, ids);
-        let sql = format!(
-            "WITH RECURSIVE down(id) AS (\
-               SELECT token_id FROM tokens WHERE token_id IN ({list}) \
+        let sql = "WITH RECURSIVE down(id) AS (\
+               SELECT token_id FROM tokens WHERE token_id IN ({in}) \
                UNION \
                SELECT t.token_id FROM down JOIN tokens t ON t.parent_token_id = down.id) \
              SELECT t.token_id AS token_id, t.parent_token_id AS parent, \
                     t.minted_block AS minted_block, t.amount AS amount \
              FROM down JOIN tokens t ON t.token_id = down.id \
-             WHERE t.parent_token_id IS NOT NULL ORDER BY t.token_id"
-        );
-        self.rows(sql, params)
+             WHERE t.parent_token_id IS NOT NULL ORDER BY t.token_id";
+        self.fetch_in(sql, vec![], ids)
             .await?
             .iter()
             .map(|r| {
