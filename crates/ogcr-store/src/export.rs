@@ -412,26 +412,30 @@ impl Store {
     }
 
     /// When each of these tokens' labels were last changed by `setLabels`
-    /// (`CRULabelsUpdated`), for the tokens whose labels were.
+    /// (`CRULabelsUpdated`), for the tokens whose labels were. One read of the label updates
+    /// (a registry operator's action, so few), matched to the tokens by their `tokenId`.
     pub async fn export_labels_updated_at(&self, ids: &[i64]) -> Result<BTreeMap<i64, i64>> {
         let mut out = BTreeMap::new();
-        for &id in ids {
-            // Arguments are stored as compact JSON with uint256 values as strings.
-            let rows = self
-                .rows(
-                    "SELECT MAX(block_time) AS t FROM events \
-                     WHERE event = 'CRULabelsUpdated' AND args LIKE $1"
-                        .into(),
-                    vec![format!("%\"tokenId\":\"{id}\"%").into()],
-                )
-                .await?;
-            if let Some(t) = rows
-                .first()
-                .map(|r| get::<Option<i64>>(r, "events", "t"))
-                .transpose()?
-                .flatten()
-            {
-                out.insert(id, t);
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let wanted: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+        let rows = self
+            .rows(
+                "SELECT args, block_time FROM events WHERE event = 'CRULabelsUpdated'".into(),
+                Vec::new(),
+            )
+            .await?;
+        for r in &rows {
+            let args: String = get(r, "events", "args")?;
+            let at: i64 = get(r, "events", "block_time")?;
+            // Arguments are stored as JSON with uint256 values as decimal strings.
+            let token = serde_json::from_str::<serde_json::Value>(&args)
+                .ok()
+                .and_then(|a| a.get("tokenId")?.as_str()?.parse::<i64>().ok());
+            if let Some(id) = token.filter(|id| wanted.contains(id)) {
+                let t = out.entry(id).or_insert(at);
+                *t = (*t).max(at);
             }
         }
         Ok(out)

@@ -6,7 +6,7 @@ use ogcr_store::{
     testing::backends,
 };
 
-use crate::fixtures::{batch, commit, init, token};
+use crate::fixtures::{batch, block, commit, event, init, token};
 
 /// Seven tokens: 1 issued, 2 split from 1, 3 split from 2, the rest issued; labels vary.
 fn tokens() -> Vec<Token> {
@@ -123,5 +123,37 @@ async fn offset_and_keyset_pages_agree() {
                 );
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn label_updates_are_matched_to_their_tokens() {
+    for db in backends().await {
+        let (name, s) = (db.name, &db.store);
+        init(name, s).await;
+        let labels = |n: i64, log: i64, token: i64| ogcr_store::Event {
+            contract: "CarbonRemovalUnit".into(),
+            args: format!(r#"{{"tokenId":"{token}","labels":"3"}}"#),
+            ..event(n, log, "CRULabelsUpdated")
+        };
+        let mut cs = batch(10, 14);
+        cs.events = vec![
+            labels(11, 0, 2),
+            labels(12, 0, 12),
+            labels(13, 0, 2),
+            // Other events naming token 5 do not count.
+            ogcr_store::Event {
+                args: r#"{"tokenId":"5"}"#.into(),
+                ..event(14, 0, "CRUSplit")
+            },
+        ];
+        commit(name, s, &cs).await;
+        let at = s.export_labels_updated_at(&[1, 2, 5, 12]).await.unwrap();
+        assert_eq!(
+            at.into_iter().collect::<Vec<_>>(),
+            [(2, block(13).timestamp), (12, block(12).timestamp)],
+            "{name}"
+        );
+        assert!(s.export_labels_updated_at(&[]).await.unwrap().is_empty());
     }
 }
