@@ -153,7 +153,7 @@ impl Exporter {
     pub async fn count(&self, table: &str) -> Result<u64> {
         let t = cadt_table(table)?;
         let mut ctx = self.ctx().await?;
-        cadt::count(&mut ctx, t).await
+        Source::Cadt(t).count(&mut ctx).await
     }
 
     /// Page `page` (1-based) of `limit` records (1–1000) of a baseline table.
@@ -161,13 +161,7 @@ impl Exporter {
         let t = cadt_table(table)?;
         let offset = check_page(page, limit)?;
         let mut ctx = self.ctx().await?;
-        let total = cadt::count(&mut ctx, t).await?;
-        let (data, _) = cadt::rows(&mut ctx, t, &Pos::Offset(offset), limit).await?;
-        Ok(Page {
-            page,
-            page_count: total.div_ceil(limit),
-            data,
-        })
+        Source::Cadt(t).page(&mut ctx, page, offset, limit).await
     }
 
     /// Calls `f` with every record of a baseline table in order, reading [`STREAM_BATCH`]
@@ -175,28 +169,11 @@ impl Exporter {
     pub async fn for_each(
         &self,
         table: &str,
-        mut f: impl FnMut(Value) -> Result<()> + Send,
+        f: impl FnMut(Value) -> Result<()> + Send,
     ) -> Result<u64> {
         let t = cadt_table(table)?;
         let mut ctx = self.ctx().await?;
-        let mut pos = Pos::Offset(0);
-        let mut n = 0;
-        loop {
-            let (rows, cursor) = cadt::rows(&mut ctx, t, &pos, STREAM_BATCH).await?;
-            ctx.clear();
-            let len = rows.len() as u64;
-            for r in rows {
-                f(r)?;
-            }
-            n += len;
-            if len < STREAM_BATCH {
-                return Ok(n);
-            }
-            pos = match cursor {
-                Some(c) => Pos::After(c),
-                None => Pos::Offset(n),
-            };
-        }
+        Source::Cadt(t).stream(&mut ctx, f).await
     }
 
     /// Records in an Article 6 table.
@@ -204,7 +181,7 @@ impl Exporter {
         let t = aef_table(table)?;
         let mut ctx = self.ctx().await?;
         let scope = aef::Scope::new(&mut ctx, opts).await?;
-        aef::count(&mut ctx, &scope, t).await
+        Source::Aef(&scope, t).count(&mut ctx).await
     }
 
     /// Page `page` of `limit` records of an Article 6 table.
@@ -219,13 +196,9 @@ impl Exporter {
         let offset = check_page(page, limit)?;
         let mut ctx = self.ctx().await?;
         let scope = aef::Scope::new(&mut ctx, opts).await?;
-        let total = aef::count(&mut ctx, &scope, t).await?;
-        let (data, _) = aef::rows(&mut ctx, &scope, t, &Pos::Offset(offset), limit).await?;
-        Ok(Page {
-            page,
-            page_count: total.div_ceil(limit),
-            data,
-        })
+        Source::Aef(&scope, t)
+            .page(&mut ctx, page, offset, limit)
+            .await
     }
 
     /// Calls `f` with every record of an Article 6 table in order.
@@ -233,15 +206,59 @@ impl Exporter {
         &self,
         opts: &AefOptions,
         table: &str,
-        mut f: impl FnMut(Value) -> Result<()> + Send,
+        f: impl FnMut(Value) -> Result<()> + Send,
     ) -> Result<u64> {
         let t = aef_table(table)?;
         let mut ctx = self.ctx().await?;
         let scope = aef::Scope::new(&mut ctx, opts).await?;
+        Source::Aef(&scope, t).stream(&mut ctx, f).await
+    }
+}
+
+/// Where the records of a table come from: a baseline table, or an Article 6 table of a
+/// Party and year.
+#[derive(Clone, Copy)]
+enum Source<'s> {
+    Cadt(&'static TableSpec),
+    Aef(&'s aef::Scope, &'static TableSpec),
+}
+
+impl Source<'_> {
+    async fn count(self, ctx: &mut Ctx<'_>) -> Result<u64> {
+        match self {
+            Source::Cadt(t) => cadt::count(ctx, t).await,
+            Source::Aef(scope, t) => aef::count(ctx, scope, t).await,
+        }
+    }
+
+    async fn rows(self, ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Rows> {
+        match self {
+            Source::Cadt(t) => cadt::rows(ctx, t, pos, limit).await,
+            Source::Aef(scope, t) => aef::rows(ctx, scope, t, pos, limit).await,
+        }
+    }
+
+    /// Page `page` (starting at row `offset`) of `limit` records.
+    async fn page(self, ctx: &mut Ctx<'_>, page: u64, offset: u64, limit: u64) -> Result<Page> {
+        let total = self.count(ctx).await?;
+        let (data, _) = self.rows(ctx, &Pos::Offset(offset), limit).await?;
+        Ok(Page {
+            page,
+            page_count: total.div_ceil(limit),
+            data,
+        })
+    }
+
+    /// Every record in order, [`STREAM_BATCH`] at a time (by key where the table has one).
+    async fn stream(
+        self,
+        ctx: &mut Ctx<'_>,
+        mut f: impl FnMut(Value) -> Result<()> + Send,
+    ) -> Result<u64> {
         let mut pos = Pos::Offset(0);
         let mut n = 0;
         loop {
-            let (rows, cursor) = aef::rows(&mut ctx, &scope, t, &pos, STREAM_BATCH).await?;
+            let (rows, cursor) = self.rows(ctx, &pos, STREAM_BATCH).await?;
             ctx.clear();
             let len = rows.len() as u64;
             for r in rows {
