@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::{
     AefOptions, Error, Result,
-    cadt::{scan_projects, seek, slice, unit::labels_since, unit::projects_of},
+    cadt::{int_seek, scan_projects, seek, slice, unit::labels_since, unit::projects_of},
     context::{Ctx, ProjectInfo},
     country,
     exporter::{Cursor, Pos, Rows},
@@ -241,10 +241,7 @@ async fn entities(ctx: &mut Ctx<'_>, scope: &Scope) -> Result<Vec<Value>> {
 
 async fn authorizations(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64) -> Result<Rows> {
     const T: &str = "aef_t2_authorizations";
-    let seek = seek(pos, |c| match c {
-        Cursor::Int(i) => Some(*i),
-        _ => None,
-    });
+    let seek = int_seek(pos);
     let ex = ctx.ex;
     let roots = ex
         .store
@@ -531,10 +528,7 @@ fn serial_block<'r>(
 
 async fn holdings(ctx: &mut Ctx<'_>, scope: &Scope, pos: &Pos, limit: u64) -> Result<Rows> {
     const T: &str = "aef_t4_holdings";
-    let seek = seek(pos, |c| match c {
-        Cursor::Int(i) => Some(*i),
-        _ => None,
-    });
+    let seek = int_seek(pos);
     let ex = ctx.ex;
     let held = ex
         .store

@@ -91,6 +91,14 @@ pub(crate) fn seek<K>(pos: &Pos, key: impl Fn(&Cursor) -> Option<K>) -> Seek<K> 
     }
 }
 
+/// `pos` as a store seek on a table keyed by one integer (token id, report id).
+pub(crate) fn int_seek(pos: &Pos) -> Seek<i64> {
+    seek(pos, |c| match c {
+        Cursor::Int(i) => Some(*i),
+        _ => None,
+    })
+}
+
 /// Records `pos..pos + limit` of a table built whole.
 pub(crate) fn slice(all: Vec<Value>, pos: &Pos, limit: u64) -> Rows {
     let from = match pos {

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{UNSPECIFIED, methodology_key, seek};
+use super::{UNSPECIFIED, int_seek, methodology_key, seek};
 use crate::{
     Result,
     context::{Ctx, ProjectInfo},
@@ -237,10 +237,7 @@ pub(super) async fn validations(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Res
 
 /// Verified monitoring reports by id.
 pub(super) async fn verifications(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Rows> {
-    let seek = seek(pos, |c| match c {
-        Cursor::Int(i) => Some(*i),
-        _ => None,
-    });
+    let seek = int_seek(pos);
     let page = ctx.ex.store.export_reports(false, &seek, limit).await?;
     let cursor = page.last().map(|r| Cursor::Int(r.report.mrv_id));
     let mut out = Vec::with_capacity(page.len());

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use ogcr_store::{Cancellation, Retirement, Token};
 use serde_json::{Value, json};
 
-use super::seek;
+use super::{int_seek, seek};
 use crate::{
     Result,
     context::{Ctx, ProjectInfo},
@@ -16,10 +16,7 @@ use crate::{
 
 /// Issuances: verified reports with minted units, by report id.
 pub(super) async fn issuances(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Rows> {
-    let seek = seek(pos, |c| match c {
-        Cursor::Int(i) => Some(*i),
-        _ => None,
-    });
+    let seek = int_seek(pos);
     let page = ctx.ex.store.export_reports(true, &seek, limit).await?;
     let cursor = page.last().map(|r| Cursor::Int(r.report.mrv_id));
     let out = page
@@ -65,10 +62,7 @@ pub(crate) async fn projects_of(
 
 /// Units: every token, by id.
 pub(super) async fn units(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Rows> {
-    let seek = seek(pos, |c| match c {
-        Cursor::Int(i) => Some(*i),
-        _ => None,
-    });
+    let seek = int_seek(pos);
     let store = &ctx.ex.store;
     let tokens = store.export_tokens(&seek, limit).await?;
     let cursor = tokens.last().map(|t| Cursor::Int(t.token_id));
