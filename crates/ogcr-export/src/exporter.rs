@@ -144,7 +144,7 @@ impl Exporter {
         Ok(())
     }
 
-    async fn ctx(&self) -> Result<Ctx<'_>> {
+    pub(crate) async fn ctx(&self) -> Result<Ctx<'_>> {
         let meta = self.store.export_meta().await?.ok_or(Error::NotIndexed)?;
         Ok(Ctx::new(self, meta))
     }
@@ -218,13 +218,13 @@ impl Exporter {
 /// Where the records of a table come from: a baseline table, or an Article 6 table of a
 /// Party and year.
 #[derive(Clone, Copy)]
-enum Source<'s> {
+pub(crate) enum Source<'s> {
     Cadt(&'static TableSpec),
     Aef(&'s aef::Scope, &'static TableSpec),
 }
 
 impl Source<'_> {
-    async fn count(self, ctx: &mut Ctx<'_>) -> Result<u64> {
+    pub(crate) async fn count(self, ctx: &mut Ctx<'_>) -> Result<u64> {
         match self {
             Source::Cadt(t) => cadt::count(ctx, t).await,
             Source::Aef(scope, t) => aef::count(ctx, scope, t).await,
@@ -250,7 +250,7 @@ impl Source<'_> {
     }
 
     /// Every record in order, [`STREAM_BATCH`] at a time (by key where the table has one).
-    async fn stream(
+    pub(crate) async fn stream(
         self,
         ctx: &mut Ctx<'_>,
         mut f: impl FnMut(Value) -> Result<()> + Send,

@@ -20,7 +20,9 @@ use rust_xlsxwriter::Workbook;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{AefOptions, Error, Exporter, Result, Warning, country, spec::TableSpec};
+use crate::{
+    AefOptions, Error, Exporter, Result, Warning, country, exporter::Source, spec::TableSpec,
+};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,25 +100,7 @@ pub async fn write_cadt(
     progress: &mut dyn Progress,
 ) -> Result<Report> {
     let mut sink = Sink::open(format, dir, "cadt")?;
-    let mut tables = Vec::new();
-    for t in Exporter::tables() {
-        progress.start(&t.name, ex.count(&t.name).await?);
-        let path = sink.begin(t)?;
-        let rows = ex
-            .for_each(&t.name, |v| {
-                sink.row(&v)?;
-                progress.advance(1);
-                Ok(())
-            })
-            .await?;
-        sink.end()?;
-        progress.finish(&t.name, rows);
-        tables.push(TableReport {
-            table: t.name.clone(),
-            rows,
-            path,
-        });
-    }
+    let tables = write_tables(ex, None, Exporter::tables(), &mut sink, progress).await?;
     sink.close()?;
     Ok(Report {
         tables,
@@ -134,12 +118,38 @@ pub async fn write_aef(
 ) -> Result<Report> {
     let code = country::party_code(opts.party.trim()).unwrap_or("party");
     let mut sink = Sink::open(format, dir, &format!("aef-{code}-{}", opts.year))?;
-    let mut tables = Vec::new();
-    for t in Exporter::aef_tables() {
-        progress.start(&t.name, ex.aef_count(opts, &t.name).await?);
+    let tables = write_tables(ex, Some(opts), Exporter::aef_tables(), &mut sink, progress).await?;
+    sink.close()?;
+    Ok(Report {
+        tables,
+        warnings: ex.warnings(),
+    })
+}
+
+/// Streams `tables` into `sink` in one export context: the deployment, and for Article 6
+/// the Party's scope, are read once for all the tables.
+async fn write_tables(
+    ex: &Exporter,
+    aef: Option<&AefOptions>,
+    tables: &'static [TableSpec],
+    sink: &mut Sink,
+    progress: &mut dyn Progress,
+) -> Result<Vec<TableReport>> {
+    let mut ctx = ex.ctx().await?;
+    let scope = match aef {
+        Some(opts) => Some(crate::aef::Scope::new(&mut ctx, opts).await?),
+        None => None,
+    };
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let source = match &scope {
+            Some(scope) => Source::Aef(scope, t),
+            None => Source::Cadt(t),
+        };
+        progress.start(&t.name, source.count(&mut ctx).await?);
         let path = sink.begin(t)?;
-        let rows = ex
-            .aef_for_each(opts, &t.name, |v| {
+        let rows = source
+            .stream(&mut ctx, |v| {
                 sink.row(&v)?;
                 progress.advance(1);
                 Ok(())
@@ -147,17 +157,13 @@ pub async fn write_aef(
             .await?;
         sink.end()?;
         progress.finish(&t.name, rows);
-        tables.push(TableReport {
+        out.push(TableReport {
             table: t.name.clone(),
             rows,
             path,
         });
     }
-    sink.close()?;
-    Ok(Report {
-        tables,
-        warnings: ex.warnings(),
-    })
+    Ok(out)
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
