@@ -1,5 +1,8 @@
-//! The uniform OGCR error body: `{"error": {code, message, details[{field, message}],
-//! timestamp, request_id}}`. Handlers return [`ApiError`]; the request-id middleware renders
+//! The uniform OGCR error body: `{"error": {code, message, details[{field, message, hint,
+//! reason}], timestamp, request_id}}`, with the codes of api-documentation.md
+//! (`VALIDATION_ERROR`, `AUTHENTICATION_REQUIRED`, `INSUFFICIENT_PERMISSIONS`,
+//! `RESOURCE_NOT_FOUND`, `CONFLICT`, `RATE_LIMIT_EXCEEDED`, `INTERNAL_ERROR`, plus
+//! `METHOD_NOT_ALLOWED` and `SERVICE_UNAVAILABLE`) and ogcr's finer reason codes in `details`. Handlers return [`ApiError`]; the request-id middleware renders
 //! it, so every error — from a handler, an extractor, the router or the rate limiter — carries
 //! the id of its request.
 
@@ -20,6 +23,39 @@ pub struct FieldError {
     /// What is wrong with it, naming the value received.
     #[schema(example = "must be between 1 and 100, got 500")]
     pub message: String,
+    /// How to correct it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "give a page size from 1 to 100")]
+    pub hint: Option<String>,
+    /// ogcr's finer reason code (`invalid_parameter`, `SCHEMA_REQUIRED`, `GEOMETRY_OVERLAP`,
+    /// `missing_scope`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "invalid_parameter")]
+    pub reason: Option<String>,
+}
+
+impl FieldError {
+    /// A bad query parameter, path segment or body field.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+            hint: None,
+            reason: None,
+        }
+    }
+
+    /// With a correction hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// With a reason code.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
 }
 
 /// An error answer.
@@ -28,7 +64,7 @@ pub struct FieldError {
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
-    /// Machine-readable code (`invalid_parameter`, `not_found`, `rate_limited`, …).
+    /// Machine-readable code (`VALIDATION_ERROR`, `RESOURCE_NOT_FOUND`, …).
     pub code: &'static str,
     /// Human-readable message.
     pub message: String,
@@ -42,7 +78,7 @@ pub struct ApiError {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorObject {
     /// Machine-readable code.
-    #[schema(example = "invalid_parameter")]
+    #[schema(example = "VALIDATION_ERROR")]
     pub code: String,
     /// Human-readable message.
     #[schema(example = "invalid query parameters")]
@@ -65,7 +101,8 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with any status and code.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -77,10 +114,9 @@ impl ApiError {
 
     /// 400 with one bad field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::invalid_fields(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Self::invalid_fields(vec![
+            FieldError::new(field, message).reason("invalid_parameter"),
+        ])
     }
 
     /// 400 with several bad fields.
@@ -94,7 +130,7 @@ impl ApiError {
             details,
             ..Self::new(
                 StatusCode::BAD_REQUEST,
-                "invalid_parameter",
+                "VALIDATION_ERROR",
                 format!("invalid request parameter(s): {what}"),
             )
         }
@@ -102,15 +138,15 @@ impl ApiError {
 
     /// 404.
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", what)
+        Self::new(StatusCode::NOT_FOUND, "RESOURCE_NOT_FOUND", what)
     }
 
     /// 405.
     pub fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "the read API answers GET, HEAD and OPTIONS only",
+            "METHOD_NOT_ALLOWED",
+            "this route does not answer that method",
         )
     }
 
@@ -120,7 +156,7 @@ impl ApiError {
             retry_after: Some(retry_after),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                "RATE_LIMIT_EXCEEDED",
                 format!("too many requests from this client; retry in {retry_after} s"),
             )
         }
@@ -130,7 +166,11 @@ impl ApiError {
     pub fn unavailable(message: impl Into<String>) -> Self {
         ApiError {
             retry_after: Some(5),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                message,
+            )
         }
     }
 
@@ -139,9 +179,44 @@ impl ApiError {
         tracing::error!(target: "ogcr::api", %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            "INTERNAL_ERROR",
             "internal error; the request id identifies it in the server log",
         )
+    }
+
+    /// 422: a request body that fails validation, every failing field listed.
+    pub fn unprocessable(message: impl Into<String>, details: Vec<FieldError>) -> Self {
+        ApiError {
+            details,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_ERROR",
+                message,
+            )
+        }
+    }
+
+    /// 401: no credentials, or credentials that do not authenticate.
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", message)
+    }
+
+    /// 403: authenticated, not allowed (`reason`: `missing_scope`, `missing_role`, …).
+    pub fn forbidden(reason: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError {
+            details: vec![FieldError::new("authorization", message.clone()).reason(reason)],
+            ..Self::new(StatusCode::FORBIDDEN, "INSUFFICIENT_PERMISSIONS", message)
+        }
+    }
+
+    /// 409: the request conflicts with the registry's state (`reason` says how).
+    pub fn conflict(reason: &str, field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError {
+            details: vec![FieldError::new(field, message.clone()).reason(reason)],
+            ..Self::new(StatusCode::CONFLICT, "CONFLICT", message)
+        }
     }
 
     /// The response for request `request_id`.
@@ -159,6 +234,12 @@ impl ApiError {
         if let Some(s) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"ogcr\""),
+            );
         }
         resp
     }

@@ -83,8 +83,14 @@ impl AppState {
     }
 }
 
-/// The whole API: the OGCR routes and the layers every route shares.
+/// The whole read API: the OGCR routes and the layers every route shares.
 pub fn router(store: Store, config: ApiConfig) -> Router {
+    router_with(store, config, None)
+}
+
+/// The read API with more routes (the write API's) merged in under the same layers: request
+/// ids, error bodies, rate limits, metrics, CORS.
+pub fn router_with(store: Store, config: ApiConfig, extra: Option<Router>) -> Router {
     let limiter = config
         .rate_limit
         .map(|(rate, burst)| Arc::new(RateLimiter::new(rate, burst)));
@@ -130,17 +136,32 @@ pub fn router(store: Store, config: ApiConfig) -> Router {
         .route("/cadt/v2/{table}", get(routes::exports::cadt))
         .route("/aef/{table}", get(routes::exports::aef))
         .with_state(state);
+    let app = match extra {
+        Some(more) => app.merge(more),
+        None => app,
+    };
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::POST,
+            Method::PUT,
+        ])
         .allow_headers([
             header::IF_NONE_MATCH,
             header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("prefer"),
             HeaderName::from_static(middleware::REQUEST_ID),
         ])
         .expose_headers([
             header::ETAG,
             header::RETRY_AFTER,
+            header::LOCATION,
+            HeaderName::from_static("preference-applied"),
             HeaderName::from_static(middleware::REQUEST_ID),
         ]);
     app.fallback(routes::meta::not_found)

@@ -53,7 +53,12 @@ pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
             s if s.is_server_error() => ApiError::internal(&format!("unhandled {s}")),
             s => ApiError {
                 status: s,
-                code: "bad_request",
+                code: match s {
+                    StatusCode::UNAUTHORIZED => "AUTHENTICATION_REQUIRED",
+                    StatusCode::FORBIDDEN => "INSUFFICIENT_PERMISSIONS",
+                    StatusCode::CONFLICT => "CONFLICT",
+                    _ => "VALIDATION_ERROR",
+                },
                 message: s.canonical_reason().unwrap_or("bad request").to_owned(),
                 details: Vec::new(),
                 retry_after: None,

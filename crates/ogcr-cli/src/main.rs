@@ -17,6 +17,8 @@ mod export;
 mod index;
 /// Reading command arguments that hold JSON inline or as `@file`.
 mod input;
+/// Write API keys and the audit log.
+mod keys;
 /// Deploy, roles, pause, project, mrv and cru commands.
 mod lifecycle;
 /// The read API server.
@@ -79,6 +81,8 @@ enum Command {
     Serve(serve::ServeArgs),
     Up(up::UpArgs),
     Export(export::ExportArgs),
+    Keys(keys::KeysArgs),
+    Audit(keys::AuditArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -114,6 +118,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Up(args) => up::up(args),
         Command::Export(args) => export::export(args),
+        Command::Keys(args) => keys::keys(args),
+        Command::Audit(args) => keys::audit(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -29,6 +29,72 @@ pub(crate) struct ServeArgs {
     db: DatabaseArgs,
     #[command(flatten)]
     api: ApiArgs,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+/// Options of the write API of `ogcr serve`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct WriteArgs {
+    /// Serve the write API too: the registry's organizations and the on-chain account each
+    /// signs with (TOML; keystore + password variable, or a key variable for development).
+    /// See docs/api.md.
+    #[arg(long, env = "OGCR_ORGANIZATIONS", value_name = "FILE")]
+    organizations: Option<std::path::PathBuf>,
+    /// The chain the write API sends through (required with --organizations).
+    #[arg(long, env = "OGCR_RPC_URL")]
+    rpc_url: Option<String>,
+    /// Directory of deployment manifests (`<chain-id>.json`).
+    #[arg(long, env = "OGCR_MANIFEST_DIR", default_value = "deploy")]
+    manifest_dir: std::path::PathBuf,
+    /// Where submitted PDD and MRV documents are stored (the indexer reads them there).
+    #[arg(long, env = "OGCR_DOCS_DIR", default_value = "ogcr-documents")]
+    documents_dir: std::path::PathBuf,
+    /// Blocks on top of a write's block before its task counts as confirmed.
+    #[arg(long, default_value_t = 0)]
+    confirmations: u64,
+}
+
+/// The write API's engine over `store`, sending to the deployment in `manifest` through
+/// `rpc_url` with the organizations' accounts.
+pub(crate) async fn writes(
+    rpc_url: &str,
+    manifest: ogcr_client::Manifest,
+    orgs: ogcr_write::Organizations,
+    documents_dir: std::path::PathBuf,
+    store: &Store,
+    confirmations: u64,
+) -> Result<Writes> {
+    if let Some(cs) = store.chain_state().await?
+        && !cs.project_registry.eq_ignore_ascii_case(&format!(
+            "{:#x}",
+            manifest.contracts.project_registry.address
+        ))
+    {
+        anyhow::bail!(
+            "{} indexes the deployment with ProjectRegistry {}, but the manifest names {}: the \
+             write API must send to the contracts the database follows",
+            store.url(),
+            cs.project_registry,
+            manifest.contracts.project_registry.address
+        );
+    }
+    let provider = ogcr_client::registry::connect_provider(rpc_url, None).await?;
+    ogcr_client::registry::check_chain(
+        &provider,
+        manifest.chain_id,
+        "the deployment manifest's chain",
+    )
+    .await?;
+    let policy = ogcr_client::TxPolicy {
+        confirmations,
+        ..ogcr_client::TxPolicy::default()
+    };
+    let engine = ogcr_write::Engine::new(store.clone(), provider, manifest, orgs, policy);
+    Ok(Writes {
+        engine: std::sync::Arc::new(engine),
+        documents_dir,
+    })
 }
 
 /// Options of the HTTP API (shared with `ogcr up`).
@@ -56,11 +122,19 @@ pub(crate) struct ApiArgs {
     pub(crate) export_config: Option<std::path::PathBuf>,
 }
 
+/// The write API's engine and where its documents go (`None` serves the read API only).
+pub(crate) struct Writes {
+    pub(crate) engine: std::sync::Arc<ogcr_write::Engine>,
+    pub(crate) documents_dir: std::path::PathBuf,
+}
+
 impl ApiArgs {
-    /// Binds the listener and builds the router over `store`; returns them with the public URL.
+    /// Binds the listener and builds the router over `store` (with the write routes when
+    /// `writes` is given); returns them with the public URL.
     pub(crate) async fn bind(
         &self,
         store: Store,
+        writes: Option<&Writes>,
     ) -> Result<(tokio::net::TcpListener, axum::Router, String)> {
         let addr = format!("{}:{}", self.host, self.port);
         let listener = tokio::net::TcpListener::bind(&addr)
@@ -88,7 +162,24 @@ impl ApiArgs {
             metrics: Some(std::sync::Arc::new(move || metrics.render())),
             export,
         };
-        Ok((listener, ogcr_api::router(store, config), public_url))
+        let app = match writes {
+            None => ogcr_api::router(store, config),
+            Some(w) => {
+                let read = ogcr_api::router(store.clone(), config.clone());
+                let state = ogcr_write::WriteState::new(
+                    store.clone(),
+                    w.engine.clone(),
+                    read,
+                    ogcr_write::WriteConfig {
+                        public_url: public_url.clone(),
+                        documents_dir: w.documents_dir.clone(),
+                        max_wait: std::time::Duration::from_secs(120),
+                    },
+                );
+                ogcr_api::router_with(store, config, Some(ogcr_write::router(state)))
+            }
+        };
+        Ok((listener, app, public_url))
     }
 }
 
@@ -104,10 +195,52 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Outcome> {
                 store.url()
             );
         }
-        let (listener, app, url) = args.api.bind(store.clone()).await?;
+        let w = &args.write;
+        let writes = match (&w.organizations, &w.rpc_url) {
+            (None, _) => None,
+            (Some(_), None) => anyhow::bail!(
+                "--organizations serves the write API, which sends transactions: give --rpc-url too"
+            ),
+            (Some(path), Some(rpc)) => {
+                let orgs = ogcr_write::Organizations::load(path, |v| std::env::var(v).ok())?;
+                let provider = ogcr_client::registry::connect_provider(rpc, None).await?;
+                let chain_id = alloy::providers::Provider::get_chain_id(&provider)
+                    .await
+                    .with_context(|| format!("reading the chain id of {rpc}"))?;
+                let manifest_path = ogcr_client::Manifest::path(&w.manifest_dir, chain_id);
+                let manifest = ogcr_client::Manifest::read(&manifest_path)?.with_context(|| {
+                    format!(
+                        "no deployment of chain {chain_id} in {}",
+                        manifest_path.display()
+                    )
+                })?;
+                Some(
+                    writes(
+                        rpc,
+                        manifest,
+                        orgs,
+                        w.documents_dir.clone(),
+                        &store,
+                        w.confirmations,
+                    )
+                    .await?,
+                )
+            }
+        };
+        let (listener, app, url) = args.api.bind(store.clone(), writes.as_ref()).await?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = writes
+            .as_ref()
+            .map(|w| w.engine.start(stop_rx))
+            .unwrap_or_default();
         eprintln!(
-            "serving {} at {url}  (docs: {url}/docs, Ctrl-C to stop)",
-            store.url()
+            "serving {} at {url}  (docs: {url}/docs, {}Ctrl-C to stop)",
+            store.url(),
+            if writes.is_some() {
+                "write API on, "
+            } else {
+                "read only, "
+            }
         );
         ogcr_api::serve(listener, app, async {
             let _ = tokio::signal::ctrl_c().await;
@@ -115,6 +248,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Outcome> {
         })
         .await
         .context("serving the API")?;
+        let _ = stop_tx.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
         store.close().await;
         Ok(Outcome::Success)
     })

@@ -127,6 +127,10 @@ pub(crate) struct UpArgs {
     /// Seed the demo scenario (local chain 31337 only; see above).
     #[arg(long)]
     demo: bool,
+    /// The write API's organizations and signing accounts (TOML, as `ogcr serve
+    /// --organizations`) [default on a local chain: one organization per dev account].
+    #[arg(long, env = "OGCR_ORGANIZATIONS", value_name = "FILE")]
+    organizations: Option<PathBuf>,
     #[command(flatten)]
     db: DatabaseArgs,
     #[command(flatten)]
@@ -344,13 +348,57 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
         dirs: vec![args.documents_dir.clone()],
         ..DocumentSources::default()
     });
-    let (listener, app, api_url) = api_args.bind(store.clone()).await?;
+    let orgs = match &args.organizations {
+        Some(path) => Some(ogcr_write::Organizations::load(path, |v| {
+            std::env::var(v).ok()
+        })?),
+        None if local => Some(dev_organizations()?),
+        None => None,
+    };
+    let writes = match orgs {
+        Some(o) => Some(
+            crate::serve::writes(
+                url,
+                manifest.clone(),
+                o,
+                args.documents_dir.clone(),
+                &store,
+                0,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let (listener, app, api_url) = api_args.bind(store.clone(), writes.as_ref()).await?;
     banner(&manifest, url, &api_url, &store, local);
+    if args.demo && writes.is_some() {
+        demo_keys(&store, &args.data_dir, &api_url).await?;
+    } else if writes.is_some() {
+        eprintln!(
+            "write API on: organizations {}; create a key with `ogcr keys create --org developer --scopes projects:write,mrv:write`",
+            writes
+                .as_ref()
+                .map(|w| w
+                    .engine
+                    .orgs()
+                    .iter()
+                    .map(|(id, _)| id)
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        );
+    } else {
+        eprintln!("read only: give --organizations FILE to serve the write API on this chain");
+    }
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
+    let workers = writes
+        .as_ref()
+        .map(|w| w.engine.start(stop_rx.clone()))
+        .unwrap_or_default();
     let api = tokio::spawn(ogcr_api::serve(listener, app, stopped(stop_rx.clone())));
     let docs_store = store.clone();
     let docs_stop = stopped(stop_rx.clone());
@@ -384,6 +432,9 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let _ = stop_tx.send(true);
     let _ = docs.await;
     let _ = api.await;
+    for w in workers {
+        let _ = w.await;
+    }
     store.close().await;
     indexed.map(|_| Outcome::Success).map_err(Into::into)
 }
@@ -435,6 +486,87 @@ async fn seed_demo(args: &UpArgs, url: &str, manifest: &Manifest) -> Result<Path
         summary_path.display()
     );
     Ok(export_path)
+}
+
+/// The write API's organizations on a local chain: one per dev account, signing with it.
+/// (Org id, display name, the account.)
+fn dev_organizations() -> Result<ogcr_write::Organizations> {
+    let a = DemoAccounts::anvil()?;
+    let mut orgs = ogcr_write::Organizations::default();
+    for (id, name, signer) in [
+        ("administrator", "Registry administration", &a.admin),
+        ("developer", "Terraviva Carbon Partners", &a.developer_a),
+        ("developer-b", "Basalt & Char Removals", &a.developer_b),
+        ("validator", "Earthood Services", &a.validator),
+        ("verifier", "SCS Global Services", &a.verifier_a),
+        ("verifier-b", "Bureau Veritas India", &a.verifier_b),
+        ("registry_operator", "Registry operations", &a.operator),
+        ("relayer", "Attestation relay", &a.relayer),
+        ("holder", "Acme Airlines", &a.airline),
+        ("fund", "Article 6 fund", &a.fund),
+    ] {
+        orgs.insert(id, name.to_owned(), signer.clone());
+    }
+    Ok(orgs)
+}
+
+/// The demo's API keys: one organization per role, with the scopes that role uses.
+pub(crate) const DEMO_KEYS: [(&str, &[ogcr_write::Scope]); 6] = {
+    use ogcr_write::Scope::*;
+    [
+        (
+            "developer",
+            &[ProjectsWrite, MrvWrite, CreditsTransfer, CreditsRetire],
+        ),
+        ("validator", &[ProjectsApprove]),
+        ("verifier", &[MrvVerify]),
+        (
+            "registry_operator",
+            &[CreditsIssue, CreditsCancel, CreditsTransfer, ProjectsWrite],
+        ),
+        ("holder", &[CreditsTransfer, CreditsRetire]),
+        ("administrator", &[AuditRead]),
+    ]
+};
+
+/// Label of the keys `ogcr up --demo` makes (revoked and made anew at every start, since a
+/// key's secret is never stored).
+const DEMO_KEY_LABEL: &str = "ogcr up --demo";
+
+/// Makes the demo's API keys, writes them to `<data-dir>/demo-api-keys.json` and prints them.
+async fn demo_keys(store: &Store, data_dir: &Path, api: &str) -> Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    for k in store.api_keys(None).await? {
+        if k.label == DEMO_KEY_LABEL && k.revoked_at.is_none() {
+            store.revoke_api_key(&k.key_id, now).await?;
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for (org, scopes) in DEMO_KEYS {
+        let key = crate::keys::create_key(store, org, scopes, DEMO_KEY_LABEL, None).await?;
+        out.insert(org.to_owned(), serde_json::Value::String(key.plaintext));
+    }
+    let path = data_dir.join("demo-api-keys.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&out)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    eprintln!(
+        "write API keys (demo organizations; new at every start) in {}:",
+        path.display()
+    );
+    for (org, key) in &out {
+        eprintln!("  {org:<18} {}", key.as_str().unwrap_or_default());
+    }
+    eprintln!(
+        "  e.g. curl -s -X POST {api}/projects/OGCR-IN-0012/approve -H \"Authorization: Bearer $(jq -r .validator {})\" \\\n       -H 'Content-Type: application/json' -H 'Prefer: wait=10' \\\n       -d '{{\"validation_report_hash\":\"sha256:{}\",\"crediting_start\":\"2025-01-01\",\"crediting_end\":\"2034-12-31\"}}'",
+        path.display(),
+        "ab".repeat(32)
+    );
+    Ok(())
 }
 
 /// What a registry would enter by hand for the demo's projects (OGCR has no on-chain source

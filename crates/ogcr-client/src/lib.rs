@@ -19,6 +19,8 @@ pub mod manifest;
 pub mod network;
 /// The connected registry and its operations.
 pub mod registry;
+/// Crash-safe signing and broadcasting for services.
+pub mod sender;
 /// Signer sources.
 pub mod signer;
 

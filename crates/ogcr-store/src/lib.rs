@@ -13,6 +13,8 @@ pub mod error;
 pub mod export;
 /// Searchable facts of verified PDDs.
 pub mod facts;
+/// The write API's tables: API keys, audit log, tasks, idempotency keys.
+pub mod gateway;
 /// Embedded migrations and their runner.
 mod migrate;
 /// Row types of every table.
@@ -32,6 +34,7 @@ pub mod testing;
 pub mod write;
 
 pub use error::{Error, Result};
+pub use gateway::{ApiKey, AuditEntry, IdempotencyClaim, TaskRow};
 pub use model::*;
 pub use store::{Backend, Store};
 pub use table::{Table, Val};

@@ -24,6 +24,11 @@ const SQLITE: &[Migration] = &[
         description: "pdd facts",
         sql: include_str!("../migrations/sqlite/0002_pdd_facts.sql"),
     },
+    Migration {
+        version: 3,
+        description: "write api",
+        sql: include_str!("../migrations/sqlite/0003_write_api.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -36,6 +41,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         description: "pdd facts",
         sql: include_str!("../migrations/postgres/0002_pdd_facts.sql"),
+    },
+    Migration {
+        version: 3,
+        description: "write api",
+        sql: include_str!("../migrations/postgres/0003_write_api.sql"),
     },
 ];
 

@@ -131,10 +131,10 @@ pub async fn aef(
     }
     match q.year {
         None => missing.push(required("year", "the reporting year")),
-        Some(y) if !(1900..=2100).contains(&y) => missing.push(FieldError {
-            field: "year".into(),
-            message: format!("must be between 1900 and 2100, got {y}"),
-        }),
+        Some(y) if !(1900..=2100).contains(&y) => missing.push(
+            FieldError::new("year", format!("must be between 1900 and 2100, got {y}"))
+                .reason("invalid_parameter"),
+        ),
         Some(_) => {}
     }
     let (page, limit) = paging(q.page, q.limit, missing)?;
@@ -154,10 +154,7 @@ pub async fn aef(
 }
 
 fn required(field: &str, what: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: format!("required: {what}"),
-    }
+    FieldError::new(field, format!("required: {what}")).reason("invalid_parameter")
 }
 
 /// Checks the CADT paging parameters (both required), adding to `errors`.
@@ -168,18 +165,19 @@ fn paging(
 ) -> Result<(u64, u64), ApiError> {
     match page {
         None => errors.push(required("page", "the 1-based page number (CADT paging)")),
-        Some(0) => errors.push(FieldError {
-            field: "page".into(),
-            message: "must be 1 or more, got 0".into(),
-        }),
+        Some(0) => errors
+            .push(FieldError::new("page", "must be 1 or more, got 0").reason("invalid_parameter")),
         Some(_) => {}
     }
     match limit {
         None => errors.push(required("limit", "records per page, 1–1000 (CADT paging)")),
-        Some(l) if l == 0 || l > MAX_LIMIT => errors.push(FieldError {
-            field: "limit".into(),
-            message: format!("must be between 1 and {MAX_LIMIT}, got {l}"),
-        }),
+        Some(l) if l == 0 || l > MAX_LIMIT => errors.push(
+            FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}, got {l}"),
+            )
+            .reason("invalid_parameter"),
+        ),
         Some(_) => {}
     }
     if !errors.is_empty() {

@@ -81,14 +81,26 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
         let app = router(db.store.clone(), config());
         // Before the first index run the data routes say so.
         let (s, h, b) = call(&app, get("/projects")).await;
-        assert_error(s, &h, &b, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert_error(
+            s,
+            &h,
+            &b,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+        );
         assert!(h.get(header::RETRY_AFTER).is_some());
         for uri in [
             "/cadt/v2/project?page=1&limit=10",
             "/aef/aef_t1_submission?party=KE&year=2026&page=1&limit=10",
         ] {
             let (s, h, b) = call(&app, get(uri)).await;
-            assert_error(s, &h, &b, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+            assert_error(
+                s,
+                &h,
+                &b,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+            );
         }
         let (s, _, b) = call(&app, get("/health")).await;
         assert_eq!(
@@ -154,7 +166,7 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
         ];
         for (uri, field) in cases {
             let (s, h, b) = call(&app, get(uri)).await;
-            assert_error(s, &h, &b, StatusCode::BAD_REQUEST, "invalid_parameter");
+            assert_error(s, &h, &b, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
             assert_eq!(
                 b["error"]["details"][0]["field"], *field,
                 "{}: {uri}: {b}",
@@ -171,7 +183,7 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
             "/aef/unit?party=KE&year=2026&page=1&limit=10",
         ] {
             let (s, h, b) = call(&app, get(uri)).await;
-            assert_error(s, &h, &b, StatusCode::NOT_FOUND, "not_found");
+            assert_error(s, &h, &b, StatusCode::NOT_FOUND, "RESOURCE_NOT_FOUND");
         }
         let (s, h, b) = call(
             &app,
@@ -183,7 +195,7 @@ async fn malformed_requests_get_field_level_400s_never_5xx() {
             &h,
             &b,
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            "METHOD_NOT_ALLOWED",
         );
         // An unknown table is named with the tables there are.
         let (_, _, b) = call(&app, get("/cadt/v2/projects?page=1&limit=10")).await;
@@ -319,7 +331,13 @@ async fn clients_beyond_the_rate_get_429_with_retry_after() {
         assert_eq!(call(&app, get("/events")).await.0, StatusCode::OK);
     }
     let (s, h, b) = call(&app, get("/events")).await;
-    assert_error(s, &h, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_error(
+        s,
+        &h,
+        &b,
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMIT_EXCEEDED",
+    );
     assert_eq!(h.get(header::RETRY_AFTER).unwrap(), "2");
     // Health probes are never limited.
     assert_eq!(call(&app, get("/health")).await.0, StatusCode::OK);

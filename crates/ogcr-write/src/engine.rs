@@ -1,0 +1,275 @@
+//! The task engine: one sender per signing account, working through that account's tasks in
+//! the order they were accepted, so nonces are used in order and no two transactions of one
+//! account race. Every transaction is signed, recorded in the task, and only then broadcast;
+//! after a crash the recorded bytes are broadcast again and their receipt looked up by hash,
+//! so a task completes exactly once. A watcher moves confirmed tasks to `indexed` once the
+//! indexer's checkpoint has reached their block.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use alloy::{primitives::Address, providers::DynProvider};
+use ogcr_client::{Manifest, TxPolicy, sender};
+use ogcr_store::{Store, TaskRow, gateway::task_state};
+use tokio::sync::{Notify, broadcast, watch};
+use tracing::{info, warn};
+
+use crate::{
+    Error, Result,
+    ops::{Operation, Step},
+    orgs::Organizations,
+};
+
+/// How long one wait for a receipt lasts before the sender checks again (rebroadcasting).
+const RECEIPT_WAIT: Duration = Duration::from_secs(30);
+
+/// The engine shared by the routes and the workers.
+#[derive(Debug)]
+pub struct Engine {
+    store: Store,
+    provider: DynProvider,
+    manifest: Manifest,
+    orgs: Organizations,
+    policy: TxPolicy,
+    wake: HashMap<Address, Arc<Notify>>,
+    updates: broadcast::Sender<String>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Engine {
+    /// An engine over `store`, sending through `provider` (no wallet: each organization's
+    /// wallet signs) to the deployment in `manifest`.
+    pub fn new(
+        store: Store,
+        provider: DynProvider,
+        manifest: Manifest,
+        orgs: Organizations,
+        policy: TxPolicy,
+    ) -> Self {
+        let wake = orgs
+            .iter()
+            .map(|(_, a)| (a.address, Arc::new(Notify::new())))
+            .collect();
+        Engine {
+            store,
+            provider,
+            manifest,
+            orgs,
+            policy,
+            wake,
+            updates: broadcast::channel(1024).0,
+        }
+    }
+
+    /// The deployment.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The organizations and their accounts.
+    pub fn orgs(&self) -> &Organizations {
+        &self.orgs
+    }
+
+    /// The provider (reads).
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// Task ids as they change state.
+    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+        self.updates.subscribe()
+    }
+
+    /// Wakes the sender of `account` (a task was queued for it).
+    pub fn wake(&self, account: Address) {
+        if let Some(n) = self.wake.get(&account) {
+            n.notify_one();
+        }
+    }
+
+    /// Starts a sender per organization account and the indexing watcher; they stop when
+    /// `stop` turns true. Tasks left by an earlier run resume first.
+    pub fn start(
+        self: &Arc<Self>,
+        stop: watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut handles = Vec::new();
+        for (_, account) in self.orgs.iter() {
+            let engine = self.clone();
+            let address = account.address;
+            let mut stop = stop.clone();
+            handles.push(tokio::spawn(async move {
+                let notify = engine.wake[&address].clone();
+                loop {
+                    if *stop.borrow() {
+                        return;
+                    }
+                    match engine.run_account(address).await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => {
+                            warn!(target: "ogcr::write::engine", account = %address, error = %e, "sender paused; retrying")
+                        }
+                    }
+                    tokio::select! {
+                        _ = notify.notified() => {}
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+            }));
+        }
+        let engine = self.clone();
+        let mut stop = stop;
+        handles.push(tokio::spawn(async move {
+            loop {
+                if let Err(e) = engine.mark_indexed().await {
+                    warn!(target: "ogcr::write::engine", error = %e, "indexing watcher");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                    _ = stop.changed() => if *stop.borrow() { return },
+                }
+            }
+        }));
+        handles
+    }
+
+    async fn save(&self, t: &mut TaskRow) -> Result<()> {
+        t.updated_at = now_ms();
+        self.store.save_task(t).await?;
+        let _ = self.updates.send(t.task_id.clone());
+        Ok(())
+    }
+
+    async fn fail(&self, t: &mut TaskRow, why: String) -> Result<()> {
+        info!(target: "ogcr::write::engine", task = %t.task_id, reason = %why, "task failed");
+        t.state = task_state::FAILED.to_owned();
+        t.error = Some(why);
+        self.save(t).await
+    }
+
+    /// Works on the oldest open task of `account`; true when it finished one (look again).
+    async fn run_account(&self, account: Address) -> Result<bool> {
+        let key = format!("{account:#x}");
+        let Some(mut task) = self.store.next_open_task(&key).await? else {
+            return Ok(false);
+        };
+        match self.advance(&mut task, account).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.is_transient() => Err(e),
+            Err(e) => {
+                self.fail(&mut task, e.to_string()).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Drives one task to confirmed or failed.
+    async fn advance(&self, task: &mut TaskRow, account: Address) -> Result<()> {
+        let op: Operation = serde_json::from_str(&task.request)
+            .map_err(|e| Error::Invalid(format!("task {}: request: {e}", task.task_id)))?;
+        let mut steps: Vec<Step> = serde_json::from_str(&task.steps)
+            .map_err(|e| Error::Invalid(format!("task {}: steps: {e}", task.task_id)))?;
+        let Some((_, org)) = self.orgs.by_address(account) else {
+            return Err(Error::Invalid(format!(
+                "no organization signs with {account} any more"
+            )));
+        };
+        let wallet = org.wallet.clone();
+        loop {
+            if let Some(last) = steps.last_mut().filter(|s| s.block_number.is_none()) {
+                let how = sender::broadcast(&self.provider, &signed(last)).await?;
+                let receipt = sender::await_receipt(
+                    &self.provider,
+                    last.tx_hash,
+                    self.policy.confirmations,
+                    RECEIPT_WAIT,
+                )
+                .await?;
+                let Some(r) = receipt else {
+                    if how == sender::Broadcast::NonceUsed
+                        && sender::mined_nonce(&self.provider, account).await? > last.nonce
+                    {
+                        // The nonce was mined, but not by this transaction.
+                        return Err(Error::Invalid(format!(
+                            "transaction {} was replaced: another transaction of {account} used nonce {}",
+                            last.tx_hash, last.nonce
+                        )));
+                    }
+                    // Not mined yet: the sender comes back to it.
+                    return Err(Error::Client(ogcr_client::Error::Rpc(format!(
+                        "transaction {} not mined within {} s",
+                        last.tx_hash,
+                        RECEIPT_WAIT.as_secs()
+                    ))));
+                };
+                if !r.status() {
+                    return Err(Error::Client(ogcr_client::Error::Reverted(last.tx_hash)));
+                }
+                last.block_number = r.block_number;
+                last.outputs = op.outputs(&self.manifest, &last.label, &r);
+                task.block_number = r.block_number.map(|b| b as i64);
+                task.steps = serde_json::to_string(&steps).expect("steps serialise");
+                self.save(task).await?;
+                continue;
+            }
+            let Some(call) = op
+                .next_call(&self.manifest, &self.provider, account, &steps)
+                .await?
+            else {
+                let (resource, result) = op.resource(&steps);
+                task.state = task_state::CONFIRMED.to_owned();
+                task.resource = resource;
+                task.result = Some(result.to_string());
+                self.save(task).await?;
+                return Ok(());
+            };
+            let tx = sender::sign(
+                &self.provider,
+                &wallet,
+                account,
+                call.to,
+                call.input,
+                &self.policy,
+            )
+            .await?;
+            info!(target: "ogcr::write::engine", task = %task.task_id, tx = %tx.hash, nonce = tx.nonce, call = call.label, "transaction signed");
+            steps.push(Step {
+                label: call.label.to_owned(),
+                tx_hash: tx.hash,
+                raw: tx.raw,
+                nonce: tx.nonce,
+                block_number: None,
+                outputs: serde_json::Value::Null,
+            });
+            task.state = task_state::SENT.to_owned();
+            task.steps = serde_json::to_string(&steps).expect("steps serialise");
+            // Recorded before the broadcast: a crash after this line rebroadcasts these bytes.
+            self.save(task).await?;
+        }
+    }
+
+    /// Moves confirmed tasks whose block the indexer has committed to `indexed`.
+    async fn mark_indexed(&self) -> Result<()> {
+        let Some(state) = self.store.chain_state().await? else {
+            return Ok(());
+        };
+        for mut t in self.store.tasks_indexed_by(state.checkpoint_block).await? {
+            t.state = task_state::INDEXED.to_owned();
+            self.save(&mut t).await?;
+        }
+        Ok(())
+    }
+}
+
+fn signed(s: &Step) -> sender::SignedTx {
+    sender::SignedTx {
+        hash: s.tx_hash,
+        raw: s.raw.clone(),
+        nonce: s.nonce,
+    }
+}
