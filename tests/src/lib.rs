@@ -93,6 +93,17 @@ impl Stack {
     /// Starts `ogcr up <args>` in `dir` on the given ports (the chain's state, manifests and
     /// documents go under `dir`, as for a user running it in a fresh clone).
     pub fn start(dir: &Path, anvil_port: u16, api_port: u16, args: &[&str]) -> Stack {
+        Self::start_with_env(dir, anvil_port, api_port, args, &[])
+    }
+
+    /// [`Stack::start`] with more environment variables.
+    pub fn start_with_env(
+        dir: &Path,
+        anvil_port: u16,
+        api_port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Stack {
         let mut child = Command::new(ogcr_bin())
             .current_dir(dir)
             .env("OGCR_ANVIL", anvil_bin())
@@ -102,6 +113,7 @@ impl Stack {
             .args(["up", "--anvil-port", &anvil_port.to_string()])
             .args(["--port", &api_port.to_string()])
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -173,6 +185,30 @@ impl Stack {
             );
             std::thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// kill -9, as a crash would; returns everything it printed.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(200));
+        self.log()
+    }
+
+    /// A request to the API (see [`request`]).
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Response {
+        request(self.api_port, method, path, headers, body).unwrap_or_else(|| {
+            panic!(
+                "{method} {path}: no answer\n--- ogcr up ---\n{}",
+                self.log()
+            )
+        })
     }
 
     /// Ctrl-C; then whether it exited 0, and everything it printed.
@@ -251,4 +287,110 @@ pub fn ogcr(dir: &Path, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body (`Null` when not JSON).
+    pub body: Value,
+}
+
+impl Response {
+    /// The first header `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(nl) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size = std::str::from_utf8(&body[..nl])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
+            .unwrap_or(0);
+        if size == 0 || body.len() < nl + 2 + size {
+            return out;
+        }
+        out.extend_from_slice(&body[nl + 2..nl + 2 + size]);
+        body = &body[(nl + 4 + size).min(body.len())..];
+    }
+}
+
+/// `method path` on `127.0.0.1:port` over HTTP/1.1 with `headers` and a JSON `body`.
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Option<Response> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(120))).ok()?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if let Some(b) = body {
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ));
+    }
+    req.push_str("\r\n");
+    if let Some(b) = body {
+        req.push_str(b);
+    }
+    s.write_all(req.as_bytes()).ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).ok()?;
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let raw = &buf[split + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let bytes = if chunked { dechunk(raw) } else { raw.to_vec() };
+    Some(Response {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    })
+}
+
+/// A JSON-RPC call to the node on `127.0.0.1:port`; the `result`.
+pub fn rpc(port: u16, method: &str, params: Value) -> Value {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let r = request(port, "POST", "/", &[], Some(&body.to_string()))
+        .unwrap_or_else(|| panic!("{method}: the node does not answer on {port}"));
+    assert!(r.body.get("error").is_none(), "{method}: {}", r.body);
+    r.body["result"].clone()
+}
+
+/// The transaction count of `address` in the latest block.
+pub fn nonce(port: u16, address: &str) -> u64 {
+    let hex = rpc(
+        port,
+        "eth_getTransactionCount",
+        serde_json::json!([address, "latest"]),
+    );
+    u64::from_str_radix(hex.as_str().unwrap_or("0x0").trim_start_matches("0x"), 16)
+        .expect("a hex count")
 }

@@ -132,6 +132,10 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Router>) -> Ro
         .route("/credits", get(routes::credits::list))
         .route("/credits/{credit_id}", get(routes::credits::one))
         .route("/retirements", get(routes::credits::retirements))
+        .route(
+            "/retirements/{retirement_id}",
+            get(routes::credits::retirement),
+        )
         .route("/events", get(routes::events::list))
         .route("/cadt/v2/{table}", get(routes::exports::cadt))
         .route("/aef/{table}", get(routes::exports::aef))

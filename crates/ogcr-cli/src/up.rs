@@ -404,7 +404,7 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let docs_stop = stopped(stop_rx.clone());
     let docs = tokio::spawn(async move {
         resolver
-            .run(&docs_store, Duration::from_secs(2), docs_stop)
+            .run(&docs_store, Duration::from_millis(500), docs_stop)
             .await
     });
     let (mut caught_up, mut rolled_back) = (false, 0);

@@ -78,6 +78,20 @@ impl Engine {
         &self.provider
     }
 
+    /// Whether `account` holds `role` (by name) on chain now — asked when the indexed roles
+    /// say no, since the index may lag the chain (a fresh grant, an indexer catching up).
+    pub async fn chain_has_role(&self, role: &str, account: Address) -> Result<bool> {
+        let id = ogcr_client::role_id(role)?;
+        ogcr_bindings::OGCRAccessControl::new(
+            self.manifest.contracts.access_control.address,
+            &self.provider,
+        )
+        .hasRole(id, account)
+        .call()
+        .await
+        .map_err(|e| Error::Client(ogcr_client::Error::from_contract(e, None)))
+    }
+
     /// Task ids as they change state.
     pub fn subscribe(&self) -> broadcast::Receiver<String> {
         self.updates.subscribe()
@@ -259,6 +273,24 @@ impl Engine {
             return Ok(());
         };
         for mut t in self.store.tasks_indexed_by(state.checkpoint_block).await? {
+            // A task that anchors a document is indexed once the indexer has checked it
+            // against its hash (verified, or found wrong), so its resource shows the document.
+            if let Some(hash) = serde_json::from_str::<Operation>(&t.request)
+                .ok()
+                .and_then(|op| op.document())
+            {
+                let key = format!("{hash:#x}");
+                let statuses = self
+                    .store
+                    .document_statuses(std::slice::from_ref(&key))
+                    .await?;
+                if statuses
+                    .get(&key)
+                    .is_none_or(|s| s == ogcr_store::doc_status::PENDING)
+                {
+                    continue;
+                }
+            }
             t.state = task_state::INDEXED.to_owned();
             self.save(&mut t).await?;
         }

@@ -175,6 +175,18 @@ impl Operation {
         }
     }
 
+    /// The document the operation anchors (its SHA-256), whose check by the indexer the task
+    /// waits for before it counts as indexed.
+    pub fn document(&self) -> Option<B256> {
+        match self {
+            Operation::RegisterProject { pdd_hash, .. } | Operation::RevisePdd { pdd_hash, .. } => {
+                Some(*pdd_hash)
+            }
+            Operation::SubmitReport { mrv_hash, .. } => Some(*mrv_hash),
+            _ => None,
+        }
+    }
+
     /// The call after `done` (the steps already mined), or `None` when the task is complete.
     pub async fn next_call(
         &self,

@@ -230,6 +230,45 @@ pub async fn retirements(
     }))
 }
 
+/// One retirement: its public record. The id is the retired token's (what `ogcr cru retire`
+/// and `POST /credits/{id}/retire` answer).
+#[utoipa::path(get, path = "/retirements/{retirement_id}", tag = "credits",
+    params(("retirement_id" = i64, Path, description = "The retirement id (the retired token's id)")),
+    responses(
+        (status = 200, description = "The retirement", body = RetirementView),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 404, description = "No such retirement", body = ErrorBody),
+    ))]
+pub async fn retirement(
+    State(state): State<AppState>,
+    Path(retirement_id): Path<String>,
+) -> Result<Json<RetirementView>, ApiError> {
+    let id = params::id("retirement_id", &retirement_id)?;
+    let chain = chain(&state).await?.chain_id;
+    let filter = RetirementFilter {
+        token_id: Some(id),
+        ..RetirementFilter::default()
+    };
+    let page = state
+        .store
+        .retirements(&filter, &params::page(Some(1), None, None)?)
+        .await?;
+    let r = page
+        .rows
+        .first()
+        .ok_or_else(|| ApiError::not_found(format!("no retirement {id}")))?;
+    let ids = state
+        .store
+        .project_ids(std::slice::from_ref(&r.project_key))
+        .await?;
+    Ok(Json(RetirementView::new(
+        &r.retirement,
+        ids.get(&r.project_key).cloned(),
+        Some(r.vintage),
+        chain,
+    )))
+}
+
 fn year_start(field: &str, year: i64) -> Result<Option<i64>, ApiError> {
     chrono::NaiveDate::from_ymd_opt(year as i32, 1, 1)
         .filter(|_| (1970..=9999).contains(&year))

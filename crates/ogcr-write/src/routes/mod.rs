@@ -55,6 +55,32 @@ impl Role {
     }
 }
 
+/// Whether the caller's account holds `role`: the indexed roles, and the chain itself when
+/// the index says no (it may lag a fresh grant).
+pub(crate) async fn has_role(
+    state: &WriteState,
+    role: Role,
+    caller: &Caller,
+) -> Result<bool, ApiError> {
+    if state
+        .store
+        .has_role(role.as_str(), &caller.account_hex())
+        .await?
+    {
+        return Ok(true);
+    }
+    state
+        .engine
+        .chain_has_role(role.as_str(), caller.account)
+        .await
+        .map_err(|e| {
+            tracing::warn!(target: "ogcr::write", error = %e, "cannot read a role from the chain");
+            ApiError::unavailable(
+                "the chain is not reachable to check the caller's role; retry shortly",
+            )
+        })
+}
+
 /// The authenticated caller of a write route.
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
@@ -210,12 +236,7 @@ impl<'a> Gate<'a> {
             principal: principal.clone(),
         };
         if let Some(role) = role {
-            match self
-                .state
-                .store
-                .has_role(role.as_str(), &caller.account_hex())
-                .await
-            {
+            match has_role(self.state, role, &caller).await {
                 Ok(true) => {}
                 Ok(false) => {
                     let e = ApiError::forbidden(
@@ -342,7 +363,16 @@ impl<'a> Gate<'a> {
             let _ = self
                 .state
                 .store
-                .finish_idempotency(&principal.organization, key, 202, &accepted.to_string())
+                .finish_idempotency(
+                    &principal.organization,
+                    key,
+                    202,
+                    &json!({
+                        "location": self.state.url(&format!("/tasks/{}", task.task_id)),
+                        "body": accepted,
+                    })
+                    .to_string(),
+                )
                 .await;
         }
         if let Some(wait) = wait {
@@ -353,8 +383,11 @@ impl<'a> Gate<'a> {
                     _ => break,
                 };
                 if current.state == task_state::INDEXED {
+                    let idem = idem
+                        .as_deref()
+                        .map(|k| (principal.organization.as_str(), k));
                     return self
-                        .final_answer(&current, planned.creates, &planned.extra)
+                        .final_answer(&current, planned.creates, &planned.extra, idem)
                         .await;
                 }
                 if current.state == task_state::FAILED {
@@ -393,7 +426,13 @@ impl<'a> Gate<'a> {
     }
 
     /// 200/201 with the resource as the read API serves it.
-    async fn final_answer(&self, task: &TaskRow, creates: bool, extra: &Value) -> Response {
+    async fn final_answer(
+        &self,
+        task: &TaskRow,
+        creates: bool,
+        extra: &Value,
+        idem: Option<(&str, &str)>,
+    ) -> Response {
         let Some(path) = task.resource.clone() else {
             return task_response(StatusCode::OK, self.state, task, extra);
         };
@@ -412,16 +451,21 @@ impl<'a> Gate<'a> {
         if !ok {
             return task_response(StatusCode::OK, self.state, task, extra);
         }
-        let mut r = (
-            if creates {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            },
-            [(header::CONTENT_TYPE, "application/json")],
-            bytes,
-        )
-            .into_response();
+        let status = if creates {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        if let Some((org, key)) = idem {
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let stored = json!({ "location": self.state.url(&path), "body": body });
+            let _ = self
+                .state
+                .store
+                .finish_idempotency(org, key, i64::from(status.as_u16()), &stored.to_string())
+                .await;
+        }
+        let mut r = (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response();
         let h = r.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&self.state.url(&path)) {
             h.insert(header::LOCATION, v.clone());
@@ -458,13 +502,9 @@ fn replay(status: i64, body: &str) -> Response {
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::ACCEPTED);
-    let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let mut r = (status, axum::Json(&value)).into_response();
-    if let Some(loc) = value
-        .get("links")
-        .and_then(|l| l.get(0))
-        .and_then(|l| l.get("href"))
-        .and_then(Value::as_str)
+    let stored: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let mut r = (status, axum::Json(&stored["body"])).into_response();
+    if let Some(loc) = stored["location"].as_str()
         && let Ok(v) = HeaderValue::from_str(loc)
     {
         r.headers_mut().insert(header::LOCATION, v);

@@ -20,8 +20,8 @@ use super::{
 };
 use crate::{Scope, WriteState, ops::Operation};
 
-async fn require_role(store: &Store, caller: &Caller, role: Role) -> Result<(), ApiError> {
-    if store.has_role(role.as_str(), &caller.account_hex()).await? {
+async fn require_role(state: &WriteState, caller: &Caller, role: Role) -> Result<(), ApiError> {
+    if super::has_role(state, role, caller).await? {
         Ok(())
     } else {
         Err(ApiError::forbidden(
@@ -305,7 +305,7 @@ pub async fn verify(
             let (id, report) = open_report(&state.store, &project_id, &mrv_id).await?;
             return relay(&state, &project_id, id, &report, att).await;
         }
-        require_role(&state.store, &caller, Role::Verifier).await?;
+        require_role(state, &caller, Role::Verifier).await?;
         let mut errors = Vec::new();
         let verified = match b.verification_outcome.as_deref() {
             Some("approved" | "verified") => Some(true),
