@@ -168,7 +168,7 @@ pub async fn issue(
     );
     let (state, body) = (&state, &body);
     gate.run(Scope::CreditsIssue, Some(Role::RegistryOperator), body, |caller| async move {
-        let b: IssueBody = json_body(&body)?;
+        let b: IssueBody = json_body(body)?;
         let mut errors = Vec::new();
         if b.mrv_id.is_none() {
             errors.push(FieldError::new("mrv_id", "required: the verified monitoring report to issue against").reason("required"));
@@ -287,7 +287,7 @@ pub async fn transfer(
     );
     let (state, body) = (&state, &body);
     gate.run(Scope::CreditsTransfer, None, body, |caller| async move {
-        let b: TransferBody = json_body(&body)?;
+        let b: TransferBody = json_body(body)?;
         let ids = b.credit_ids.unwrap_or_default();
         if ids.is_empty() {
             return Err(bad("credit_ids", "required: the credits to transfer", "required", "a list of credit ids, e.g. [23]"));
@@ -361,7 +361,7 @@ pub async fn split(
     let (state, body) = (&state, &body);
     gate.run(Scope::CreditsTransfer, None, body, |caller| async move {
         let id = credit_id("credit_id", &credit)?;
-        let b: SplitBody = json_body(&body)?;
+        let b: SplitBody = json_body(body)?;
         let Some(a) = b.amount else {
             return Err(bad(
                 "amount",
@@ -420,7 +420,7 @@ pub async fn retire(
     let (state, body) = (&state, &body);
     gate.run(Scope::CreditsRetire, None, body, |caller| async move {
         let id = credit_id("credit_id", &credit)?;
-        let b: RetireBody = json_body(&body)?;
+        let b: RetireBody = json_body(body)?;
         let reason_name = b.reason.clone().or(b.retirement_reason.clone());
         let code = match reason_name.as_deref() {
             Some(r) => reason_code(
@@ -508,7 +508,7 @@ pub async fn cancel(
         body,
         |_| async move {
             let id = credit_id("credit_id", &credit)?;
-            let b: CancelBody = json_body(&body)?;
+            let b: CancelBody = json_body(body)?;
             let reason = b.reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
                 bad(
                     "reason",

@@ -250,7 +250,7 @@ impl<'a> Gate<'a> {
                     );
                     return self.refuse(Some(&principal), e).await;
                 }
-                Err(e) => return self.refuse(Some(&principal), e.into()).await,
+                Err(e) => return self.refuse(Some(&principal), e).await,
             }
         }
         // Idempotency: the same key and request replay the first answer.

@@ -57,7 +57,7 @@ pub async fn submit(
     );
     let (state, body) = (&state, &body);
     gate.run(Scope::MrvWrite, Some(Role::Developer), body, |caller| async move {
-        let mut doc = match json_body::<Value>(&body)? {
+        let mut doc = match json_body::<Value>(body)? {
             Value::Object(o) => o,
             _ => {
                 return Err(bad(
@@ -300,10 +300,10 @@ pub async fn verify(
     );
     let (state, body) = (&state, &body);
     gate.run(Scope::MrvVerify, None, body, |caller| async move {
-        let b: VerifyBody = json_body(&body)?;
+        let b: VerifyBody = json_body(body)?;
         if let Some(att) = b.attestation {
             let (id, report) = open_report(&state.store, &project_id, &mrv_id).await?;
-            return relay(&state, &project_id, id, &report, att).await;
+            return relay(state, &project_id, id, &report, att).await;
         }
         require_role(state, &caller, Role::Verifier).await?;
         let mut errors = Vec::new();
@@ -539,7 +539,7 @@ pub async fn reject(
     );
     let (state, body) = (&state, &body);
     gate.run(Scope::MrvVerify, Some(Role::Verifier), body, |_| async move {
-        let b: RejectBody = json_body(&body)?;
+        let b: RejectBody = json_body(body)?;
         let has_reason = b.reasons.as_ref().is_some_and(|r| r.iter().any(|x| !x.trim().is_empty()))
             || b.verifier_comments.as_ref().is_some_and(|c| !c.trim().is_empty());
         if !has_reason {

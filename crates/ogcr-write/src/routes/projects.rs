@@ -205,7 +205,7 @@ pub async fn create(
         Some(Role::Developer),
         body,
         |_caller: Caller| async {
-            let mut doc = document_object(&body, "PDD")?;
+            let mut doc = document_object(body, "PDD")?;
             let _guard = state.issue_lock.lock().await;
             let issued = !doc.contains_key("id");
             if issued {
@@ -216,12 +216,12 @@ pub async fn create(
                     .as_ref()
                     .and_then(ogcr_export::country::locate)
                     .map_or_else(|| "XX".to_owned(), |l| l.alpha2.to_ascii_uppercase());
-                let id = issue_id(&state, &cc).await?;
+                let id = issue_id(state, &cc).await?;
                 doc.insert("id".into(), Value::String(id));
             }
             let text = Value::Object(doc).to_string();
-            let pdd = validate_pdd(&state, &text, None).await?;
-            check_id_free(&state, &pdd.id).await?;
+            let pdd = validate_pdd(state, &text, None).await?;
+            check_id_free(state, &pdd.id).await?;
             let ext_reg = q.external_registry.clone().unwrap_or_default();
             let ext_id = q.external_project_id.clone().unwrap_or_default();
             if ext_reg.is_empty() != ext_id.is_empty() {
@@ -253,7 +253,7 @@ pub async fn create(
                     ),
                 ));
             }
-            let stored = store_document(&state, &text)?;
+            let stored = store_document(state, &text)?;
             Ok(Planned {
                 op: Operation::RegisterProject {
                     project_id: pdd.id.clone(),
@@ -311,7 +311,7 @@ pub async fn update(
                 ),
             ));
         }
-        let mut doc = document_object(&body, "PDD")?;
+        let mut doc = document_object(body, "PDD")?;
         match doc.get("id") {
             None => {
                 doc.insert("id".into(), Value::String(project_id.clone()));
@@ -327,8 +327,8 @@ pub async fn update(
             }
         }
         let text = Value::Object(doc).to_string();
-        validate_pdd(&state, &text, Some(&project_id)).await?;
-        let stored = store_document(&state, &text)?;
+        validate_pdd(state, &text, Some(&project_id)).await?;
+        let stored = store_document(state, &text)?;
         if format!("{:#x}", stored.hash) == p.pdd_hash {
             return Err(ApiError::conflict(
                 "UNCHANGED",
@@ -508,7 +508,7 @@ pub async fn approve(
         Some(Role::Validator),
         body,
         |_| async move {
-            let b: ApproveBody = json_body(&body)?;
+            let b: ApproveBody = json_body(body)?;
             let mut errors = Vec::new();
             let report = match b.validation_report_hash.as_deref() {
                 Some(h) => hash32("validation_report_hash", h)
@@ -606,7 +606,7 @@ pub async fn reject(
         Some(Role::Validator),
         body,
         |_| async move {
-            let b: RejectBody = json_body(&body)?;
+            let b: RejectBody = json_body(body)?;
             let mut text: Vec<String> = b
                 .reasons
                 .unwrap_or_default()
@@ -670,7 +670,7 @@ pub async fn archive(
     );
     let (state, body) = (&state, &body);
     gate.run(Scope::ProjectsWrite, None, body, |caller| async move {
-        let b: ArchiveBody = json_body(&body)?;
+        let b: ArchiveBody = json_body(body)?;
         let reason = b.reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
             bad(
                 "reason",
