@@ -88,9 +88,18 @@ pub fn router(store: Store, config: ApiConfig) -> Router {
     router_with(store, config, None)
 }
 
+/// More routes served under the read API's layers, with their part of the OpenAPI document.
+#[derive(Debug)]
+pub struct Extra {
+    /// The routes (their state applied).
+    pub routes: Router,
+    /// OpenAPI `paths`, `components` (schemas, securitySchemes) and `tags` to merge in.
+    pub openapi: serde_json::Value,
+}
+
 /// The read API with more routes (the write API's) merged in under the same layers: request
 /// ids, error bodies, rate limits, metrics, CORS.
-pub fn router_with(store: Store, config: ApiConfig, extra: Option<Router>) -> Router {
+pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Router {
     let limiter = config
         .rate_limit
         .map(|(rate, burst)| Arc::new(RateLimiter::new(rate, burst)));
@@ -102,7 +111,13 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Router>) -> Ro
     let state = AppState {
         exporter: Arc::new(ogcr_export::Exporter::new(store.clone(), export)),
         store,
-        openapi: Arc::new(openapi::spec(&config.public_url)),
+        openapi: Arc::new({
+            let mut doc = openapi::spec(&config.public_url);
+            if let Some(e) = &extra {
+                openapi::merge(&mut doc, &e.openapi);
+            }
+            doc
+        }),
         config: Arc::new(config),
     };
     let app = Router::new()
@@ -141,7 +156,7 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Router>) -> Ro
         .route("/aef/{table}", get(routes::exports::aef))
         .with_state(state);
     let app = match extra {
-        Some(more) => app.merge(more),
+        Some(more) => app.merge(more.routes),
         None => app,
     };
     let cors = CorsLayer::new()

@@ -41,6 +41,7 @@ use crate::{AppState, error, routes, views};
         routes::credits::list,
         routes::credits::one,
         routes::credits::retirements,
+        routes::credits::retirement,
         routes::events::list,
         routes::exports::cadt,
         routes::exports::aef,
@@ -69,10 +70,26 @@ pub fn spec(public_url: &str) -> Value {
         ("MrvDocument", ogcr_core::validation::schema::MRV_SCHEMA),
     ] {
         let mut s: Value = serde_json::from_str(text).expect("vendored schemas parse");
-        if let Some(o) = s.as_object_mut() {
-            o.remove("$schema");
+        // The schema's own `$defs` become components, and its `#/$defs/…` refs point at them,
+        // so that tools resolving refs against the OpenAPI document find them.
+        let defs = s
+            .as_object_mut()
+            .and_then(|o| {
+                o.remove("$schema");
+                o.remove("$defs")
+            })
+            .and_then(|d| d.as_object().cloned())
+            .unwrap_or_default();
+        let mut rewritten = Vec::new();
+        for (def, mut body) in defs {
+            relocate_refs(&mut body, name);
+            rewritten.push((format!("{name}_{def}"), body));
         }
+        relocate_refs(&mut s, name);
         schemas[name] = s;
+        for (def, body) in rewritten {
+            schemas[def] = body;
+        }
     }
     for (feature, document) in [
         ("ProjectFeature", "PddDocument"),
@@ -86,6 +103,61 @@ pub fn spec(public_url: &str) -> Value {
         schemas[feature] = s;
     }
     doc
+}
+
+/// Rewrites `#/$defs/X` refs inside an embedded schema to `#/components/schemas/{owner}_X`.
+fn relocate_refs(v: &mut Value, owner: &str) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(r)) = o.get_mut("$ref")
+                && let Some(def) = r.strip_prefix("#/$defs/")
+            {
+                *r = format!("#/components/schemas/{owner}_{def}");
+            }
+            o.values_mut().for_each(|x| relocate_refs(x, owner));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| relocate_refs(x, owner)),
+        _ => {}
+    }
+}
+
+/// Merges a partial document (`paths`, `components.*`, `tags`) into `doc`: operations join the
+/// path items of the same path, components and tags are added.
+pub fn merge(doc: &mut Value, extra: &Value) {
+    if let Some(paths) = extra["paths"].as_object() {
+        for (path, item) in paths {
+            let target = &mut doc["paths"][path];
+            if !target.is_object() {
+                *target = json!({});
+            }
+            for (method, op) in item.as_object().into_iter().flatten() {
+                target[method] = op.clone();
+            }
+        }
+    }
+    if let Some(components) = extra["components"].as_object() {
+        for (kind, entries) in components {
+            for (name, v) in entries.as_object().into_iter().flatten() {
+                doc["components"][kind][name] = v.clone();
+            }
+        }
+    }
+    if let (Some(tags), Some(more)) = (doc["tags"].as_array_mut(), extra["tags"].as_array()) {
+        tags.extend(more.iter().cloned());
+    }
+    if extra["paths"].is_object() {
+        doc["info"]["title"] = json!("OGCR API");
+        let d = doc["info"]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        doc["info"]["description"] = json!(format!(
+            "{d}\n\nWrites (POST/PUT) authenticate with an API key (`Authorization: Bearer …`), \
+             need the scope each operation names and the organization's on-chain role, and answer \
+             `202 Accepted` with a task (`Location: /tasks/{{id}}`), or with `Prefer: wait=N` the \
+             indexed resource. `Idempotency-Key` makes a retry safe."
+        ));
+    }
 }
 
 /// `GET /openapi.json`.
@@ -133,29 +205,48 @@ pub async fn docs_page(State(state): State<AppState>) -> Response {
     let base = state.config.public_url.trim_end_matches('/');
     if let Some(paths) = doc["paths"].as_object() {
         for (path, item) in paths {
-            let Some(op) = item.get("get") else { continue };
-            html.push_str(&format!(
-                "<h2><code>GET {}</code></h2><p>{}</p>",
-                esc(path),
-                esc(op["summary"]
-                    .as_str()
-                    .or(op["description"].as_str())
-                    .unwrap_or(""))
-            ));
-            let params = op["parameters"].as_array().cloned().unwrap_or_default();
-            if !params.is_empty() {
-                html.push_str("<table><tr><th>parameter</th><th>in</th><th>description</th></tr>");
-                for p in &params {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let upper = method.to_ascii_uppercase();
+                html.push_str(&format!(
+                    "<h2><code>{upper} {}</code></h2><p>{}</p>",
+                    esc(path),
+                    esc(op["summary"]
+                        .as_str()
+                        .or(op["description"].as_str())
+                        .unwrap_or(""))
+                ));
+                if method != "get"
+                    && let Some(d) = op["description"].as_str()
+                {
+                    html.push_str(&format!("<p>{}</p>", esc(d).replace("\n\n", "</p><p>")));
+                }
+                let params = op["parameters"].as_array().cloned().unwrap_or_default();
+                if !params.is_empty() {
+                    html.push_str(
+                        "<table><tr><th>parameter</th><th>in</th><th>description</th></tr>",
+                    );
+                    for p in &params {
+                        html.push_str(&format!(
+                            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                            esc(p["name"].as_str().unwrap_or("")),
+                            esc(p["in"].as_str().unwrap_or("")),
+                            esc(p["description"].as_str().unwrap_or(""))
+                        ));
+                    }
+                    html.push_str("</table>");
+                }
+                if method == "get" {
+                    html.push_str(&format!("<pre>curl -s '{}{}'</pre>", esc(base), esc(path)));
+                } else {
+                    let body = &op["requestBody"]["content"]["application/json"]["example"];
                     html.push_str(&format!(
-                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                        esc(p["name"].as_str().unwrap_or("")),
-                        esc(p["in"].as_str().unwrap_or("")),
-                        esc(p["description"].as_str().unwrap_or(""))
+                        "<pre>curl -s -X {upper} '{}{}' -H \"Authorization: Bearer $KEY\" -H 'Prefer: wait=30' \\\n  -H 'Content-Type: application/json' -d '{}'</pre>",
+                        esc(base),
+                        esc(path),
+                        esc(&body.to_string())
                     ));
                 }
-                html.push_str("</table>");
             }
-            html.push_str(&format!("<pre>curl -s '{}{}'</pre>", esc(base), esc(path)));
         }
     }
     html.push_str("</body></html>");

@@ -176,7 +176,7 @@ impl ApiArgs {
                         max_wait: std::time::Duration::from_secs(120),
                     },
                 );
-                ogcr_api::router_with(store, config, Some(ogcr_write::router(state)))
+                ogcr_api::router_with(store, config, Some(ogcr_write::extra(state)))
             }
         };
         Ok((listener, app, public_url))

@@ -25,6 +25,8 @@ pub mod auth;
 pub mod engine;
 /// The error type.
 pub mod error;
+/// The write routes' OpenAPI paths and schemas.
+pub mod openapi;
 /// Registry operations as contract calls.
 pub mod ops;
 /// Organizations and their signing accounts.
@@ -88,6 +90,14 @@ impl WriteState {
     /// `path` under the public URL.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.public_url.trim_end_matches('/'))
+    }
+}
+
+/// The write routes and their OpenAPI part, to merge into the read API.
+pub fn extra(state: WriteState) -> ogcr_api::Extra {
+    ogcr_api::Extra {
+        routes: router(state),
+        openapi: openapi::openapi(),
     }
 }
 

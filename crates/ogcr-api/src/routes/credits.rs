@@ -78,7 +78,7 @@ pub struct RetirementQuery {
 }
 
 /// List credits.
-#[utoipa::path(get, path = "/credits", tag = "credits", params(CreditQuery),
+#[utoipa::path(get, path = "/credits", operation_id = "listCredits", tag = "credits", params(CreditQuery),
     responses(
         (status = 200, description = "A page of credits, by token id", body = CreditList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
@@ -148,7 +148,7 @@ pub async fn list(
 }
 
 /// One credit.
-#[utoipa::path(get, path = "/credits/{credit_id}", tag = "credits",
+#[utoipa::path(get, path = "/credits/{credit_id}", operation_id = "getCredit", tag = "credits",
     params(("credit_id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "The credit", body = Credit),
@@ -182,7 +182,7 @@ pub async fn one(
 }
 
 /// List retirements.
-#[utoipa::path(get, path = "/retirements", tag = "credits", params(RetirementQuery),
+#[utoipa::path(get, path = "/retirements", operation_id = "listRetirements", tag = "credits", params(RetirementQuery),
     responses(
         (status = 200, description = "A page of retirements, in chain order", body = RetirementList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
@@ -232,7 +232,7 @@ pub async fn retirements(
 
 /// One retirement: its public record. The id is the retired token's (what `ogcr cru retire`
 /// and `POST /credits/{id}/retire` answer).
-#[utoipa::path(get, path = "/retirements/{retirement_id}", tag = "credits",
+#[utoipa::path(get, path = "/retirements/{retirement_id}", operation_id = "getRetirement", tag = "credits",
     params(("retirement_id" = i64, Path, description = "The retirement id (the retired token's id)")),
     responses(
         (status = 200, description = "The retirement", body = RetirementView),

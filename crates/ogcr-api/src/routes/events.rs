@@ -50,7 +50,7 @@ pub struct EventQuery {
 }
 
 /// The on-chain event feed.
-#[utoipa::path(get, path = "/events", tag = "events", params(EventQuery),
+#[utoipa::path(get, path = "/events", operation_id = "listEvents", tag = "events", params(EventQuery),
     responses(
         (status = 200, description = "A page of decoded events, in chain order", body = EventList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),

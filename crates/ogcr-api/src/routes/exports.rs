@@ -80,7 +80,7 @@ impl From<Page> for TablePage {
 /// issuance, unit, unit_label (the CADT endpoint spelling `project-methodology` is accepted).
 /// Record ids are UUIDv5 derived from the chain, the contract and the on-chain id, so every
 /// indexer of the same chain serves the same ids.
-#[utoipa::path(get, path = "/cadt/v2/{table}", tag = "exports",
+#[utoipa::path(get, path = "/cadt/v2/{table}", operation_id = "getCadtTable", tag = "exports",
     params(("table" = String, Path, description = "Baseline table name", example = "project"), CadtQuery),
     responses(
         (status = 200, description = "A page of records", body = TablePage),
@@ -108,7 +108,7 @@ pub async fn cadt(
 /// aef_t5_authorized_entities. Derived from the units labelled Article 6 (with their ITMO
 /// references) of the Party's projects and from their transfers, retirements and
 /// cancellations in the year.
-#[utoipa::path(get, path = "/aef/{table}", tag = "exports",
+#[utoipa::path(get, path = "/aef/{table}", operation_id = "getAefTable", tag = "exports",
     params(("table" = String, Path, description = "AEF table name", example = "aef_t3_actions"), AefQuery),
     responses(
         (status = 200, description = "A page of records", body = TablePage),

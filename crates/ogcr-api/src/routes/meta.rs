@@ -42,7 +42,7 @@ pub struct Health {
 }
 
 /// Health check.
-#[utoipa::path(get, path = "/health", tag = "meta",
+#[utoipa::path(get, path = "/health", operation_id = "getHealth", tag = "meta",
     responses(
         (status = 200, description = "The database answers", body = Health),
         (status = 503, description = "The database does not answer", body = ErrorBody),
@@ -86,7 +86,7 @@ pub async fn health(State(state): State<AppState>) -> Result<Response, ApiError>
 }
 
 /// Prometheus metrics of this process (API requests; indexer progress when it runs here).
-#[utoipa::path(get, path = "/metrics", tag = "meta",
+#[utoipa::path(get, path = "/metrics", operation_id = "getMetrics", tag = "meta",
     responses(
         (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String),
         (status = 404, description = "Metrics are not enabled", body = ErrorBody),

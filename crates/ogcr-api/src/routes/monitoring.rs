@@ -46,7 +46,7 @@ pub struct MonitoringQuery {
 }
 
 /// A project's monitoring reports.
-#[utoipa::path(get, path = "/projects/{project_id}/monitoring", tag = "monitoring",
+#[utoipa::path(get, path = "/projects/{project_id}/monitoring", operation_id = "listMonitoringReports", tag = "monitoring",
     params(("project_id" = String, Path, description = "On-chain project id"), MonitoringQuery),
     responses(
         (status = 200, description = "A page of MRV Features, oldest report first", body = MonitoringList),
@@ -108,7 +108,7 @@ pub async fn list(
 }
 
 /// One monitoring report.
-#[utoipa::path(get, path = "/projects/{project_id}/monitoring/{mrv_id}", tag = "monitoring",
+#[utoipa::path(get, path = "/projects/{project_id}/monitoring/{mrv_id}", operation_id = "getMonitoringReport", tag = "monitoring",
     params(
         ("project_id" = String, Path, description = "On-chain project id"),
         ("mrv_id" = i64, Path, description = "On-chain report id"),

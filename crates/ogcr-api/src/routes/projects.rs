@@ -149,7 +149,7 @@ pub struct DecisionEntry {
 }
 
 /// List projects.
-#[utoipa::path(get, path = "/projects", tag = "projects", params(ProjectQuery),
+#[utoipa::path(get, path = "/projects", operation_id = "listProjects", tag = "projects", params(ProjectQuery),
     responses(
         (status = 200, description = "A page of projects", body = ProjectList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
@@ -207,7 +207,7 @@ pub async fn list(
 }
 
 /// Get one project as its PDD Feature.
-#[utoipa::path(get, path = "/projects/{project_id}", tag = "projects",
+#[utoipa::path(get, path = "/projects/{project_id}", operation_id = "getProject", tag = "projects",
     params(("project_id" = String, Path, description = "On-chain project id", example = "OGCR-BR-0001")),
     responses(
         (status = 200, description = "The project's current PDD with its ledger reference", body = ProjectFeature),
@@ -229,7 +229,7 @@ pub async fn one(
 }
 
 /// A project's status history, PDD versions and decisions.
-#[utoipa::path(get, path = "/projects/{project_id}/history", tag = "projects",
+#[utoipa::path(get, path = "/projects/{project_id}/history", operation_id = "getProjectHistory", tag = "projects",
     params(("project_id" = String, Path, description = "On-chain project id")),
     responses(
         (status = 200, description = "Status transitions, PDD versions and decisions, oldest first", body = History),
@@ -311,7 +311,7 @@ pub async fn history(
 }
 
 /// One PDD version as anchored (the document, with that version's ledger reference).
-#[utoipa::path(get, path = "/projects/{project_id}/versions/{version}", tag = "projects",
+#[utoipa::path(get, path = "/projects/{project_id}/versions/{version}", operation_id = "getProjectVersion", tag = "projects",
     params(
         ("project_id" = String, Path, description = "On-chain project id"),
         ("version" = i64, Path, description = "PDD version, from 1"),

@@ -8,5 +8,6 @@ mod documents;
 mod dump;
 mod export;
 mod fixtures;
+mod gateway;
 mod migrations;
 mod rollback;

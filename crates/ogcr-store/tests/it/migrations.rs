@@ -31,14 +31,16 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let (first, second) = match name {
+        let (first, second, third) = match name {
             "sqlite" => (
                 include_str!("../../migrations/sqlite/0001_initial.sql"),
                 include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
+                include_str!("../../migrations/sqlite/0003_write_api.sql"),
             ),
             _ => (
                 include_str!("../../migrations/postgres/0001_initial.sql"),
                 include_str!("../../migrations/postgres/0002_pdd_facts.sql"),
+                include_str!("../../migrations/postgres/0003_write_api.sql"),
             ),
         };
         assert_eq!(
@@ -49,6 +51,11 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                     2,
                     "pdd facts".to_owned(),
                     hex::encode(Sha256::digest(second))
+                ),
+                (
+                    3,
+                    "write api".to_owned(),
+                    hex::encode(Sha256::digest(third))
                 ),
             ],
             "{name}"

@@ -12,6 +12,7 @@ use ogcr_api::{ApiError, FieldError, middleware::RequestId};
 use ogcr_store::{Store, Token};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::{Caller, Gate, Planned, Role, address, bad, json_body, truncate};
 use crate::{Scope, WriteState, ops::Operation};
@@ -135,19 +136,32 @@ fn amount_within(
     Ok(a)
 }
 
-/// Body of `POST /credits/issue`.
-#[derive(Debug, Deserialize)]
+/// An issuance of CRUs against a verified report.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct IssueBody {
-    mrv_id: Option<u64>,
-    to: Option<String>,
-    amount: Option<u64>,
-    buffer_amount: Option<u64>,
-    buffer_share: Option<f64>,
-    buffer_recipient: Option<String>,
+pub struct IssueBody {
+    /// The verified monitoring report.
+    #[schema(example = json!(11))]
+    pub mrv_id: Option<u64>,
+    /// The account that receives the credits [default: the project developer].
+    #[schema(example = json!("0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"))]
+    pub to: Option<String>,
+    /// Whole tonnes to issue.
+    #[schema(example = json!(1000))]
+    pub amount: Option<u64>,
+    /// Tonnes to the buffer pool, besides `amount`.
+    #[schema(example = json!(100))]
+    pub buffer_amount: Option<u64>,
+    /// Or the buffer as a share of `amount` (0 to below 1).
+    pub buffer_share: Option<f64>,
+    /// The buffer pool account [default: the caller's account].
+    pub buffer_recipient: Option<String>,
     #[serde(default)]
-    labels: Vec<String>,
-    itmo_reference: Option<String>,
+    /// Compliance labels: `corsia`, `article6`.
+    #[schema(example = json!(["corsia"]))]
+    pub labels: Vec<String>,
+    /// ITMO reference, required exactly with the `article6` label.
+    pub itmo_reference: Option<String>,
 }
 
 /// `POST /credits/issue` (registry operator): a serial block of `amount` t to `to` against a
@@ -259,14 +273,21 @@ pub async fn issue(
     .await
 }
 
-/// Body of `POST /credits/transfer`.
-#[derive(Debug, Deserialize)]
+/// A transfer of credits.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TransferBody {
-    credit_ids: Option<Vec<Value>>,
-    recipient: Option<String>,
-    amount: Option<u64>,
-    transfer_reason: Option<String>,
+pub struct TransferBody {
+    /// The credits (token ids, as numbers or strings).
+    #[schema(example = json!([23]))]
+    pub credit_ids: Option<Vec<Value>>,
+    /// The receiving account.
+    #[schema(example = json!("0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"))]
+    pub recipient: Option<String>,
+    /// With one credit: transfer only this many tonnes (split off first).
+    #[schema(example = json!(200))]
+    pub amount: Option<u64>,
+    /// Why (not stored on chain).
+    pub transfer_reason: Option<String>,
 }
 
 /// `POST /credits/transfer`: whole credits to the recipient, or with `amount` (one credit)
@@ -334,11 +355,13 @@ pub async fn transfer(
     .await
 }
 
-/// Body of `POST /credits/{id}/split`.
-#[derive(Debug, Deserialize)]
+/// A split of a credit.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SplitBody {
-    amount: Option<u64>,
+pub struct SplitBody {
+    /// Whole tonnes split off into a new credit of the same holder.
+    #[schema(example = json!(300))]
+    pub amount: Option<u64>,
 }
 
 /// `POST /credits/{id}/split`: `amount` t split off into a new credit of the same holder.
@@ -386,17 +409,29 @@ pub async fn split(
     .await
 }
 
-/// Body of `POST /credits/{id}/retire`.
-#[derive(Debug, Deserialize)]
+/// A retirement.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RetireBody {
-    amount: Option<u64>,
-    reason: Option<String>,
-    retirement_reason: Option<String>,
-    beneficiary: Option<String>,
-    beneficiary_id: Option<String>,
-    note: Option<String>,
-    retirement_note: Option<String>,
+pub struct RetireBody {
+    /// Whole tonnes to retire [default: all].
+    #[schema(example = json!(250))]
+    pub amount: Option<u64>,
+    /// Why, from the named list: unspecified, voluntary_offsetting, corsia, ndc_article6, other_compliance.
+    #[schema(example = json!("corsia"))]
+    pub reason: Option<String>,
+    /// Alias of `reason` (api-documentation.md).
+    pub retirement_reason: Option<String>,
+    /// Who the retirement is claimed for.
+    #[schema(example = json!("Acme Airlines"))]
+    pub beneficiary: Option<String>,
+    /// Their identifier (LEI, DID …).
+    #[schema(example = json!("LEI-5493001KJTIIGC8Y1R12"))]
+    pub beneficiary_id: Option<String>,
+    /// Free-text detail of the claim.
+    #[schema(example = json!("CORSIA offsetting 2026"))]
+    pub note: Option<String>,
+    /// Alias of `note`.
+    pub retirement_note: Option<String>,
 }
 
 /// `POST /credits/{id}/retire`: `amount` t (all by default) retired for a beneficiary with a
@@ -476,12 +511,16 @@ pub async fn retire(
     .await
 }
 
-/// Body of `POST /credits/{id}/cancel`.
-#[derive(Debug, Deserialize)]
+/// A cancellation (registry operator).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CancelBody {
-    amount: Option<u64>,
-    reason: Option<String>,
+pub struct CancelBody {
+    /// Whole tonnes to cancel [default: all].
+    #[schema(example = json!(10))]
+    pub amount: Option<u64>,
+    /// Why.
+    #[schema(example = json!("reversal"))]
+    pub reason: Option<String>,
 }
 
 /// `POST /credits/{id}/cancel` (registry operator): `amount` t (all by default) cancelled.

@@ -514,38 +514,102 @@ fn replay(status: i64, body: &str) -> Response {
     r
 }
 
+/// One transaction of a task.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TaskTransaction {
+    /// The contract function.
+    #[schema(example = "retire")]
+    pub function: String,
+    /// Transaction hash (recorded before it is broadcast).
+    pub tx_hash: String,
+    /// Its nonce.
+    pub nonce: u64,
+    /// Block it was mined in, once confirmed.
+    pub block_number: Option<u64>,
+}
+
+/// A chain write requested over the API: `queued` → `sent` (tx hash) → `confirmed` (block)
+/// → `indexed` (resource URL), or `failed` (error).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TaskView {
+    /// Task id (`GET /tasks/{task_id}`).
+    #[schema(example = "5f0c6f1e-8a39-4c8e-a1f6-0d3a0c2b9e11")]
+    pub task_id: String,
+    /// What it does (`project.create`, `mrv.verify`, `credit.retire`, …).
+    #[schema(example = "credit.retire")]
+    pub kind: String,
+    /// queued, sent, confirmed, indexed or failed.
+    #[schema(example = "indexed")]
+    pub status: String,
+    /// The organization that asked.
+    pub organization: String,
+    /// The account that signs.
+    pub account: String,
+    /// When it was accepted (RFC 3339).
+    pub created_at: Option<String>,
+    /// When it last changed.
+    pub updated_at: Option<String>,
+    /// Its transactions, in order.
+    pub transactions: Vec<TaskTransaction>,
+    /// Block of the last confirmed transaction.
+    pub block_number: Option<i64>,
+    /// Ids read from the receipts (`project_id`, `mrv_id`, `token_id`, `retirement_id`, …).
+    #[schema(value_type = Object)]
+    pub result: Option<Value>,
+    /// Path of the resulting resource.
+    pub resource: Option<String>,
+    /// Its URL, once indexed.
+    pub resource_url: Option<String>,
+    /// Why it failed (a decoded revert sentence, or what went wrong).
+    #[schema(value_type = Object)]
+    pub error: Option<Value>,
+    /// `self`.
+    #[schema(value_type = Vec<Object>)]
+    pub links: Vec<Value>,
+}
+
 /// A task as the API shows it.
-pub(crate) fn task_view(state: &WriteState, t: &TaskRow) -> Value {
+pub(crate) fn task_view(state: &WriteState, t: &TaskRow) -> TaskView {
     let steps: Vec<Step> = serde_json::from_str(&t.steps).unwrap_or_default();
     let time = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
     };
-    json!({
-        "task_id": t.task_id,
-        "kind": t.kind,
-        "status": t.state,
-        "organization": t.organization,
-        "account": t.account,
-        "created_at": time(t.created_at),
-        "updated_at": time(t.updated_at),
-        "transactions": steps.iter().map(|s| json!({
-            "function": s.label,
-            "tx_hash": s.tx_hash,
-            "nonce": s.nonce,
-            "block_number": s.block_number,
-        })).collect::<Vec<_>>(),
-        "block_number": t.block_number,
-        "result": t.result.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
-        "resource": t.resource,
-        "resource_url": t.resource.as_deref().filter(|_| t.state == task_state::INDEXED).map(|p| state.url(p)),
-        "error": t.error.as_ref().map(|e| json!({ "message": e })),
-        "links": [{ "rel": "self", "href": state.url(&format!("/tasks/{}", t.task_id)) }],
-    })
+    TaskView {
+        task_id: t.task_id.clone(),
+        kind: t.kind.clone(),
+        status: t.state.clone(),
+        organization: t.organization.clone(),
+        account: t.account.clone(),
+        created_at: time(t.created_at),
+        updated_at: time(t.updated_at),
+        transactions: steps
+            .iter()
+            .map(|s| TaskTransaction {
+                function: s.label.clone(),
+                tx_hash: format!("{:#x}", s.tx_hash),
+                nonce: s.nonce,
+                block_number: s.block_number,
+            })
+            .collect(),
+        block_number: t.block_number,
+        result: t
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<Value>(r).ok()),
+        resource: t.resource.clone(),
+        resource_url: t
+            .resource
+            .as_deref()
+            .filter(|_| t.state == task_state::INDEXED)
+            .map(|p| state.url(p)),
+        error: t.error.as_ref().map(|e| json!({ "message": e })),
+        links: vec![json!({ "rel": "self", "href": state.url(&format!("/tasks/{}", t.task_id)) })],
+    }
 }
 
 fn accepted_answer(state: &WriteState, t: &TaskRow, extra: &Value) -> Value {
-    let mut v = task_view(state, t);
+    let mut v = serde_json::to_value(task_view(state, t)).expect("tasks serialise");
     if let (Some(obj), Some(extra)) = (v.as_object_mut(), extra.as_object()) {
         for (k, x) in extra {
             obj.insert(k.clone(), x.clone());

@@ -12,6 +12,7 @@ use ogcr_core::{Document, DocumentKind, MethodologyRegistry, Mrv, ValidationCont
 use ogcr_store::{MrvReport, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::{
     Caller, Gate, Planned, Role, bad, hash32, json_body,
@@ -259,16 +260,25 @@ async fn open_report(
     Ok((id, report))
 }
 
-/// Body of `…/verify`: a verifier's decision, or a relayed attestation.
-#[derive(Debug, Deserialize)]
+/// A verifier's decision on a monitoring report, or a relayed attestation.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VerifyBody {
-    verification_outcome: Option<String>,
-    verified_removals: Option<f64>,
-    verified_amount_kg: Option<u64>,
-    verification_report_hash: Option<String>,
-    verifier_comments: Option<String>,
-    attestation: Option<Value>,
+pub struct VerifyBody {
+    /// `approved` (or `verified`), or `rejected`; default approved.
+    #[schema(example = json!("approved"))]
+    pub verification_outcome: Option<String>,
+    /// Verified removals in t CO2e (at most three decimals).
+    #[schema(example = json!(1050.2))]
+    pub verified_removals: Option<f64>,
+    /// Verified removals in kg CO2e, instead of `verified_removals`.
+    pub verified_amount_kg: Option<u64>,
+    /// SHA-256 of the verification report.
+    #[schema(example = json!("sha256:fedcba0987654321fedcba0987654321fedcba0987654321fedcba0987654321"))]
+    pub verification_report_hash: Option<String>,
+    /// Comments (not stored on chain).
+    pub verifier_comments: Option<String>,
+    /// A CS-01 EIP-712 attestation the verifier signed offline (as `ogcr mrv attest` prints it); relayed, the registry never holds the verifier's key. The other fields are then ignored.
+    pub attestation: Option<Value>,
 }
 
 /// Tonnes with at most three decimals, as kilograms.
@@ -511,13 +521,19 @@ async fn relay(
     })
 }
 
-/// Body of `…/reject`.
-#[derive(Debug, Deserialize)]
+/// A verifier's rejection of a monitoring report.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RejectBody {
-    reasons: Option<Vec<String>>,
-    verifier_comments: Option<String>,
-    verification_report_hash: Option<String>,
+#[schema(as = MrvRejectBody)]
+pub struct RejectBody {
+    /// Why, one entry per finding.
+    #[schema(example = json!(["sampling plan not followed"]))]
+    pub reasons: Option<Vec<String>>,
+    /// Comments.
+    pub verifier_comments: Option<String>,
+    /// SHA-256 of the verification report that explains the rejection.
+    #[schema(example = json!("sha256:fedcba0987654321fedcba0987654321fedcba0987654321fedcba0987654321"))]
+    pub verification_report_hash: Option<String>,
 }
 
 /// `POST /projects/{id}/monitoring/{mrvId}/reject` (a verifier).

@@ -12,6 +12,7 @@ use ogcr_core::{Document, DocumentKind, MethodologyRegistry, Pdd, ValidationCont
 use ogcr_store::{Project, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::{Caller, Gate, Planned, Role, bad, hash32, json_body, truncate};
 use crate::{Scope, WriteState, ops::Operation};
@@ -460,14 +461,22 @@ pub async fn review(
     .await
 }
 
-/// Body of `POST /projects/{id}/approve`.
-#[derive(Debug, Deserialize)]
+/// The validator's approval of a project.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ApproveBody {
-    validation_report_hash: Option<String>,
-    comments: Option<String>,
-    crediting_start: Option<String>,
-    crediting_end: Option<String>,
+pub struct ApproveBody {
+    /// SHA-256 of the validation report (`sha256:<hex>`, `0x<hex>` or bare hex).
+    #[schema(example = json!("sha256:9f2c0d5e7b2a41aa9f2c0d5e7b2a41aa9f2c0d5e7b2a41aa9f2c0d5e7b2a41aa"))]
+    pub validation_report_hash: Option<String>,
+    /// The justification recorded on chain.
+    #[schema(example = json!("meets VM0047 v1.0"))]
+    pub comments: Option<String>,
+    /// First day of the crediting period (YYYY-MM-DD).
+    #[schema(example = json!("2023-01-01"))]
+    pub crediting_start: Option<String>,
+    /// Day after the last of the crediting period (YYYY-MM-DD).
+    #[schema(example = json!("2033-01-01"))]
+    pub crediting_end: Option<String>,
 }
 
 fn date_secs(field: &str, s: &str) -> Result<u64, ApiError> {
@@ -574,13 +583,18 @@ pub async fn approve(
     .await
 }
 
-/// Body of `POST /projects/{id}/reject`.
-#[derive(Debug, Deserialize)]
+/// A validator's rejection of a project.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RejectBody {
-    reasons: Option<Vec<String>>,
-    comments: Option<String>,
-    validation_report_hash: Option<String>,
+#[schema(as = ProjectRejectBody)]
+pub struct RejectBody {
+    /// Why, one entry per finding.
+    #[schema(example = json!(["boundary overlaps a protected area"]))]
+    pub reasons: Option<Vec<String>>,
+    /// Further comments.
+    pub comments: Option<String>,
+    /// SHA-256 of the validation report, if any.
+    pub validation_report_hash: Option<String>,
 }
 
 /// `POST /projects/{id}/reject` with the reasons.
@@ -644,11 +658,13 @@ pub async fn reject(
     .await
 }
 
-/// Body of `POST /projects/{id}/archive`.
-#[derive(Debug, Deserialize)]
+/// Archiving a validated project.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ArchiveBody {
-    reason: Option<String>,
+pub struct ArchiveBody {
+    /// Why the project is archived.
+    #[schema(example = json!("project ended"))]
+    pub reason: Option<String>,
 }
 
 /// `POST /projects/{id}/archive` (its developer or a registry operator).
