@@ -6,7 +6,8 @@
 #   Solidity: forge fmt --check, forge build --sizes, forge test (unit, fuzz, invariant)
 #             with the gas snapshots in snapshots/ compared against the committed figures;
 #   Rust:     cargo fmt --check, cargo clippy -D warnings, cargo nextest, the store tests on
-#             both SQLite and PostgreSQL.
+#             both SQLite and PostgreSQL, the end-to-end tests (the README's write-API
+#             walkthrough among them, with curl and jq, installed from Debian if missing).
 # PostgreSQL: a throwaway cluster from scripts/pg-test-cluster.sh (which installs the Debian
 # package if needed), stopped and deleted on exit, unless OGCR_TEST_POSTGRES_URL is already set
 # (then that server is used). OGCR_REQUIRE_POSTGRES=1 makes a test fail rather than skip the
@@ -43,6 +44,15 @@ cargo fmt --all --check
 
 step "cargo clippy --workspace --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "curl and jq (the README's write-API walkthrough is run by a test)"
+if ! command -v curl >/dev/null 2>&1 || ! command -v jq >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || { echo "curl and jq are needed: install them (apt-get install curl jq)" >&2; exit 1; }
+  echo "installing the Debian curl and jq packages"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends curl jq
+fi
+echo "curl: $(curl --version | head -n1 | cut -d' ' -f1-2); jq: $(jq --version)"
 
 step "PostgreSQL for the store tests"
 export OGCR_REQUIRE_POSTGRES=1

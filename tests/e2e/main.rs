@@ -3,5 +3,6 @@
 //! reports it did, on SQLite and on PostgreSQL, across a restart.
 
 mod demo;
+mod readme;
 mod up;
 mod write;
