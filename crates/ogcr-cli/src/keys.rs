@@ -33,10 +33,31 @@ pub(crate) struct KeysArgs {
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
     /// Create a key and print it (once).
+    ///
+    /// The key goes to stdout (only there), its id, organization, scopes and expiry to
+    /// stderr. Store it in a secret manager: it cannot be shown again.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr keys create --org developer --scopes projects:write,mrv:write --label ERP
+    ///   ogcr keys create --org holder --scopes credits:transfer,credits:retire --expires 2027-06-30
+    ///   KEY=$(ogcr keys create --org verifier --scopes mrv:verify --expires 90d)
+    #[command(verbatim_doc_comment)]
     Create(CreateArgs),
     /// List keys (ids, organizations, scopes, state; never secrets).
+    ///
+    /// Examples:
+    ///
+    ///   ogcr keys list
+    ///   ogcr keys list --org developer --json
+    #[command(verbatim_doc_comment)]
     List(ListArgs),
     /// Revoke a key: requests with it answer 401 from now on.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr keys revoke 3f9a1c0d5e7b2a41
+    #[command(verbatim_doc_comment)]
     Revoke(RevokeArgs),
 }
 

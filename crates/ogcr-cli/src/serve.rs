@@ -6,10 +6,13 @@ use ogcr_store::Store;
 
 use crate::{Outcome, index::DatabaseArgs};
 
-/// Serve the OGCR read API over the indexer's database.
+/// Serve the OGCR API over the indexer's database: reads, and with --organizations writes.
 ///
-/// Read-only: run `ogcr index` beside it (same --database-url) to keep the data current; any
-/// number of API processes may serve one database. Routes: /projects, /projects/{id},
+/// Run `ogcr index` beside it (same --database-url) to keep the data current; any number of
+/// read-only API processes may serve one database. With --organizations FILE and --rpc-url the
+/// write API is on too: registry actions over HTTP, authenticated by API keys (`ogcr keys`),
+/// signed with each organization's account and tracked as tasks (/tasks/{id}); run it in one
+/// process per database, since it owns the organizations' nonces. Routes: /projects, /projects/{id},
 /// /projects/{id}/history, /projects/{id}/monitoring[/{mrvId}], /credits[/{id}],
 /// /retirements, /events, the CAD Trust v2.0.2 tables at /cadt/v2/{table}, the Article 6
 /// AEF tables at /aef/{table}, /health, /metrics, /openapi.json and a docs page at /docs.
@@ -18,6 +21,7 @@ use crate::{Outcome, index::DatabaseArgs};
 ///
 ///   ogcr serve
 ///   ogcr serve --port 9000 --database-url postgres://ogcr@localhost/ogcr
+///   ogcr serve --organizations organizations.toml --rpc-url "$SEPOLIA_RPC_URL"
 ///   curl -s 'http://127.0.0.1:8080/projects?status=approved&limit=5'
 ///   curl -s 'http://127.0.0.1:8080/events?event=MRVVerified,CRURetired'
 ///   curl -s 'http://127.0.0.1:8080/cadt/v2/unit?page=1&limit=100'
@@ -229,10 +233,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Outcome> {
         };
         let (listener, app, url) = args.api.bind(store.clone(), writes.as_ref()).await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let workers = writes
-            .as_ref()
-            .map(|w| w.engine.start(stop_rx))
-            .unwrap_or_default();
+        let workers = match &writes {
+            Some(w) => w.engine.start(stop_rx).await?,
+            None => Vec::new(),
+        };
         eprintln!(
             "serving {} at {url}  (docs: {url}/docs, {}Ctrl-C to stop)",
             store.url(),

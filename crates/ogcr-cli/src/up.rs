@@ -73,13 +73,14 @@ pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
 ];
 
 /// Run the whole registry locally in one process: a chain, the contracts, the indexer and the
-/// read API.
+/// API (reads and writes).
 ///
 /// Starts anvil (the npm binary in node_modules/.bin, else `anvil` on PATH) unless --rpc-url is
 /// given, keeping its state in --data-dir so that a restart — even after a crash — resumes
 /// the same chain; deploys the contracts with the dev roles granted, or reuses the deployment
 /// recorded in deploy/<chain-id>.json; indexes into the database (SQLite ./ogcr.db by default)
-/// and serves the read API (http://127.0.0.1:8080). Ctrl-C stops everything cleanly; running it
+/// and serves the API (http://127.0.0.1:8080) — the write API with one organization per dev
+/// account on a local chain (or those of --organizations). Ctrl-C stops everything cleanly; running it
 /// again resumes where it stopped. If the chain comes back behind the database (its state file
 /// was older), the indexer rolls the database back to the chain instead of serving phantom
 /// rows; if the chain was reset and the contracts redeployed, the database is re-indexed.
@@ -101,7 +102,8 @@ pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
 /// CAD Trust table and AEF table has rows. It resumes if interrupted and sends nothing once it
 /// is on chain. What it did is written to <data-dir>/demo-summary.json, and the export
 /// configuration that names its validator and verifiers as CAD Trust bodies to
-/// <data-dir>/demo-export.toml (served by /cadt/v2 and /aef unless --export-config is given).
+/// <data-dir>/demo-export.toml (served by /cadt/v2 and /aef unless --export-config is given),
+/// and an API key per demo role to <data-dir>/demo-api-keys.json (new at every start).
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {
@@ -395,10 +397,10 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let workers = writes
-        .as_ref()
-        .map(|w| w.engine.start(stop_rx.clone()))
-        .unwrap_or_default();
+    let workers = match &writes {
+        Some(w) => w.engine.start(stop_rx.clone()).await?,
+        None => Vec::new(),
+    };
     let api = tokio::spawn(ogcr_api::serve(listener, app, stopped(stop_rx.clone())));
     let docs_store = store.clone();
     let docs_stop = stopped(stop_rx.clone());

@@ -467,6 +467,51 @@ impl Store {
         Ok(())
     }
 
+    /// Takes or renews the lease `name` for `holder` until `expires_at` (unix ms); false while
+    /// another holder's lease has not expired at `now`.
+    pub async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool> {
+        Ok(self
+            .run(
+                "INSERT INTO sender_lease (name, holder, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, \
+                 expires_at = excluded.expires_at \
+                 WHERE sender_lease.holder = excluded.holder OR sender_lease.expires_at < $4",
+                vec![name.into(), holder.into(), expires_at.into(), now.into()],
+            )
+            .await?
+            == 1)
+    }
+
+    /// Gives the lease up (when `holder` has it).
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.run(
+            "DELETE FROM sender_lease WHERE name = $1 AND holder = $2",
+            vec![name.into(), holder.into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Who holds the lease `name`, until when.
+    pub async fn lease(&self, name: &str) -> Result<Option<(String, i64)>> {
+        let rows = self
+            .rows(
+                "SELECT holder, expires_at FROM sender_lease WHERE name = $1".into(),
+                vec![name.into()],
+            )
+            .await?;
+        Ok(match rows.first() {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
     /// The indexed holders of `role` (`developer`, `verifier`, …) among `accounts`.
     pub async fn has_role(&self, role: &str, account: &str) -> Result<bool> {
         let mut conn = self.conn().await?;

@@ -22,6 +22,11 @@ use crate::{
 /// How long one wait for a receipt lasts before the sender checks again (rebroadcasting).
 const RECEIPT_WAIT: Duration = Duration::from_secs(30);
 
+/// The lease that makes one process the sender for a database.
+const LEASE: &str = "write-api-sender";
+/// How long the lease lasts unless renewed (it is renewed every quarter of it).
+const LEASE_MS: i64 = 10_000;
+
 /// The engine shared by the routes and the workers.
 #[derive(Debug)]
 pub struct Engine {
@@ -104,28 +109,90 @@ impl Engine {
         }
     }
 
-    /// Starts a sender per organization account and the indexing watcher; they stop when
-    /// `stop` turns true. Tasks left by an earlier run resume first.
-    pub fn start(
+    /// Takes the database's sender lease (waiting out one left by a crashed process), then
+    /// starts a sender per organization account, the lease's renewal and the indexing
+    /// watcher; they stop when `stop` turns true. Tasks left by an earlier run resume first.
+    /// Fails when another live process holds the lease: one process per database sends.
+    pub async fn start(
         self: &Arc<Self>,
         stop: watch::Receiver<bool>,
-    ) -> Vec<tokio::task::JoinHandle<()>> {
+    ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+        let holder = format!("{}/pid {}", uuid::Uuid::new_v4(), std::process::id());
+        let give_up = now_ms() + 2 * LEASE_MS + 1_000;
+        let mut told = false;
+        while !self
+            .store
+            .take_lease(LEASE, &holder, now_ms(), now_ms() + LEASE_MS)
+            .await?
+        {
+            let (other, until) = self.store.lease(LEASE).await?.unwrap_or_default();
+            if now_ms() > give_up {
+                return Err(Error::Config(format!(
+                    "another ogcr process sends the write API's transactions for this database \
+                     (lease held by {other}, renewed until {}); run the write API in one process \
+                     per database (the others can serve reads)",
+                    chrono::DateTime::from_timestamp_millis(until)
+                        .map(|d| d.to_rfc3339())
+                        .unwrap_or_default()
+                )));
+            }
+            if !told {
+                warn!(target: "ogcr::write::engine", holder = %other, "waiting for the sender lease of an earlier process to expire");
+                told = true;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let (lease_ok, held) = watch::channel(true);
         let mut handles = Vec::new();
+        {
+            let engine = self.clone();
+            let mut stop = stop.clone();
+            handles.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis((LEASE_MS / 4) as u64)) => {}
+                        _ = stop.changed() => {}
+                    }
+                    if *stop.borrow() {
+                        let _ = engine.store.release_lease(LEASE, &holder).await;
+                        return;
+                    }
+                    let now = now_ms();
+                    match engine.store.take_lease(LEASE, &holder, now, now + LEASE_MS).await {
+                        Ok(true) => {
+                            let _ = lease_ok.send(true);
+                        }
+                        Ok(false) => {
+                            tracing::error!(target: "ogcr::write::engine", "the sender lease was taken by another process: sending stops");
+                            let _ = lease_ok.send(false);
+                        }
+                        Err(e) => {
+                            // Not renewed: stop sending before it could expire under us.
+                            warn!(target: "ogcr::write::engine", error = %e, "cannot renew the sender lease");
+                            let _ = lease_ok.send(false);
+                        }
+                    }
+                }
+            }));
+        }
         for (_, account) in self.orgs.iter() {
             let engine = self.clone();
             let address = account.address;
             let mut stop = stop.clone();
+            let held = held.clone();
             handles.push(tokio::spawn(async move {
                 let notify = engine.wake[&address].clone();
                 loop {
                     if *stop.borrow() {
                         return;
                     }
-                    match engine.run_account(address).await {
-                        Ok(true) => continue,
-                        Ok(false) => {}
-                        Err(e) => {
-                            warn!(target: "ogcr::write::engine", account = %address, error = %e, "sender paused; retrying")
+                    if *held.borrow() {
+                        match engine.run_account(address).await {
+                            Ok(true) => continue,
+                            Ok(false) => {}
+                            Err(e) => {
+                                warn!(target: "ogcr::write::engine", account = %address, error = %e, "sender paused; retrying")
+                            }
                         }
                     }
                     tokio::select! {
@@ -149,7 +216,7 @@ impl Engine {
                 }
             }
         }));
-        handles
+        Ok(handles)
     }
 
     async fn save(&self, t: &mut TaskRow) -> Result<()> {

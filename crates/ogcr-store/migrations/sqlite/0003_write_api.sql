@@ -68,3 +68,11 @@ CREATE TABLE idempotency_keys (
     created_at   BIGINT NOT NULL,
     PRIMARY KEY (organization, idem_key)
 );
+
+-- The one process that sends the write API's transactions for this database: a lease renewed
+-- while it runs, so a second `ogcr serve --organizations` waits instead of racing for nonces.
+CREATE TABLE sender_lease (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at BIGINT NOT NULL            -- unix milliseconds
+);

@@ -238,3 +238,39 @@ async fn idempotency_keys_replay_refuse_and_release() {
         );
     }
 }
+
+#[tokio::test]
+async fn one_holder_has_the_sender_lease_until_it_expires() {
+    for b in backends().await {
+        let s = &b.store;
+        assert!(s.take_lease("l", "a", 0, 100).await.unwrap());
+        assert!(
+            !s.take_lease("l", "b", 50, 150).await.unwrap(),
+            "{}: taken while held",
+            b.name
+        );
+        assert!(
+            s.take_lease("l", "a", 60, 160).await.unwrap(),
+            "{}: renewal",
+            b.name
+        );
+        assert_eq!(s.lease("l").await.unwrap(), Some(("a".into(), 160)));
+        assert!(!s.take_lease("l", "b", 159, 300).await.unwrap());
+        // A crashed holder's lease expires; another takes it, and the old one cannot renew.
+        assert!(
+            s.take_lease("l", "b", 161, 300).await.unwrap(),
+            "{}: after expiry",
+            b.name
+        );
+        assert!(!s.take_lease("l", "a", 170, 400).await.unwrap());
+        s.release_lease("l", "a").await.unwrap();
+        assert_eq!(
+            s.lease("l").await.unwrap(),
+            Some(("b".into(), 300)),
+            "{}: released by a non-holder",
+            b.name
+        );
+        s.release_lease("l", "b").await.unwrap();
+        assert!(s.take_lease("l", "c", 171, 500).await.unwrap());
+    }
+}
