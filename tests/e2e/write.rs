@@ -19,6 +19,8 @@ const OPERATOR: &str = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
 const RELAYER: &str = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
 const HOLDER: &str = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f";
 const FUND: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+const OPERATOR_KEY: &str = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e";
+const ADMIN_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ALL_SCOPES: &str = "projects:write,projects:approve,mrv:write,mrv:verify,credits:issue,\
     credits:transfer,credits:retire,credits:cancel,audit:read";
 
@@ -362,6 +364,42 @@ fn write_lifecycle(database_url: &str, backend: &str) {
         "{backend}: the retirement is not in the CAD Trust units"
     );
 
+    // The API path lands in the same shapes as the CLI path (the demo's projects were sent
+    // through the same library calls as `ogcr project …`): the read view and the CAD Trust
+    // project record of the API's project have the fields of the demo's approved Brazilian one.
+    let fields = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let api_view = stack.ok(&format!("/projects/{id}"));
+    let cli_view = stack.ok("/projects/OGCR-BR-0107");
+    assert_eq!(cli_view["properties"]["status"], "approved");
+    assert_eq!(
+        fields(&api_view),
+        fields(&cli_view),
+        "{backend}: project views differ"
+    );
+    assert_eq!(
+        fields(&api_view["properties"]),
+        fields(&cli_view["properties"]),
+        "{backend}: PDD properties differ"
+    );
+    let record = |pid: &str| {
+        cadt["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r.to_string().contains(pid))
+            .cloned()
+            .unwrap_or_else(|| panic!("{backend}: no CAD Trust project record of {pid}"))
+    };
+    assert_eq!(
+        fields(&record(&id)),
+        fields(&record("OGCR-BR-0107")),
+        "{backend}: CAD Trust records differ"
+    );
+
     // ---- every write route, refused for every bad credential, nothing sent, all audited
     let db = database_url;
     let revoked = new_key(dir.path(), db, "developer", ALL_SCOPES);
@@ -622,6 +660,48 @@ fn write_lifecycle(database_url: &str, backend: &str) {
         1000 - 200 - 300 - 5 - 20,
         "{backend}: {left}"
     );
+
+    // What the indexed state cannot tell, the chain's simulation tells: while the registry is
+    // paused, a write fails with the decoded revert sentence and nothing is mined.
+    let rpc_url = format!("http://127.0.0.1:{anvil_port}");
+    let (ok, _, err) = ogcr(
+        dir.path(),
+        &[
+            "pause",
+            "--rpc-url",
+            &rpc_url,
+            "--private-key",
+            OPERATOR_KEY,
+        ],
+    );
+    assert!(ok, "ogcr pause: {err}");
+    let paused_at = nonce(anvil_port, HOLDER);
+    let r = holder.send(
+        "POST",
+        &format!("/credits/{token}/split"),
+        &json!({"amount": 1}),
+        &[("Prefer", "wait=30")],
+    );
+    assert_eq!(r.status, 409, "{backend}: a write while paused: {}", r.body);
+    assert!(r.body.to_string().contains("chain_rejected"), "{}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("paused"),
+        "{backend}: {}",
+        r.body
+    );
+    assert_eq!(
+        nonce(anvil_port, HOLDER),
+        paused_at,
+        "{backend}: a reverting write was sent"
+    );
+    let (ok, _, err) = ogcr(
+        dir.path(),
+        &["unpause", "--rpc-url", &rpc_url, "--private-key", ADMIN_KEY],
+    );
+    assert!(ok, "ogcr unpause: {err}");
 
     // The audit log has the accepted writes with their tasks.
     let r = admin.stack.request(
