@@ -70,6 +70,10 @@ pub enum Operation {
         verified: bool,
         amount_kg: String,
         report_hash: B256,
+        /// The verifier's comments or rejection reasons (kept with the task; the chain keeps
+        /// the verification report's hash).
+        #[serde(default)]
+        comments: String,
     },
     RelayAttestation {
         project_id: String,
@@ -506,9 +510,15 @@ impl Operation {
                 None => (None, Value::Null),
             },
             Operation::VerifyReport {
-                project_id, mrv_id, ..
-            }
-            | Operation::RelayAttestation {
+                project_id,
+                mrv_id,
+                comments,
+                ..
+            } => (
+                Some(format!("/projects/{project_id}/monitoring/{mrv_id}")),
+                json!({ "project_id": project_id, "mrv_id": mrv_id, "comments": comments }),
+            ),
+            Operation::RelayAttestation {
                 project_id, mrv_id, ..
             } => (
                 Some(format!("/projects/{project_id}/monitoring/{mrv_id}")),

@@ -656,6 +656,30 @@ pub(crate) fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// The reasons of a rejection, with the comments, as one text; 422 when there is none.
+pub(crate) fn reasons_text(
+    reasons: Option<Vec<String>>,
+    comments: Option<String>,
+    comments_field: &str,
+) -> Result<String, ApiError> {
+    let text: Vec<String> = reasons
+        .unwrap_or_default()
+        .into_iter()
+        .chain(comments)
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if text.is_empty() {
+        return Err(bad(
+            "reasons",
+            "a rejection needs its reasons",
+            "required",
+            &format!("give reasons (a list of strings) or {comments_field}"),
+        ));
+    }
+    Ok(text.join("; "))
+}
+
 /// A 422 for one field.
 pub(crate) fn bad(field: &str, message: impl Into<String>, reason: &str, hint: &str) -> ApiError {
     let message = message.into();

@@ -403,7 +403,6 @@ pub async fn verify(
             ));
         }
         let (id, _) = open_report(&state.store, &project_id, &mrv_id).await?;
-        let _ = b.verifier_comments;
         let (verified, amount) = (verified.expect("checked"), amount.expect("checked"));
         Ok(Planned {
             op: Operation::VerifyReport {
@@ -412,6 +411,7 @@ pub async fn verify(
                 verified,
                 amount_kg: amount.to_string(),
                 report_hash: report_hash.expect("checked"),
+                comments: b.verifier_comments.unwrap_or_default(),
             },
             creates: false,
             extra: json!({
@@ -556,11 +556,7 @@ pub async fn reject(
     let (state, body) = (&state, &body);
     gate.run(Scope::MrvVerify, Some(Role::Verifier), body, |_| async move {
         let b: RejectBody = json_body(body)?;
-        let has_reason = b.reasons.as_ref().is_some_and(|r| r.iter().any(|x| !x.trim().is_empty()))
-            || b.verifier_comments.as_ref().is_some_and(|c| !c.trim().is_empty());
-        if !has_reason {
-            return Err(bad("reasons", "a rejection needs its reasons", "required", "give reasons (strings) or verifier_comments"));
-        }
+        let comments = super::reasons_text(b.reasons, b.verifier_comments, "verifier_comments")?;
         let report_hash = match b.verification_report_hash.as_deref() {
             Some(h) => hash32("verification_report_hash", h)?,
             None => {
@@ -575,6 +571,7 @@ pub async fn reject(
                 verified: false,
                 amount_kg: "0".into(),
                 report_hash,
+                comments,
             },
             creates: false,
             extra: json!({ "project_id": project_id, "mrv_id": id, "verification_outcome": "rejected" }),

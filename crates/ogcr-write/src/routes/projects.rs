@@ -621,23 +621,7 @@ pub async fn reject(
         body,
         |_| async move {
             let b: RejectBody = json_body(body)?;
-            let mut text: Vec<String> = b
-                .reasons
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| !r.trim().is_empty())
-                .collect();
-            if let Some(c) = b.comments.filter(|c| !c.trim().is_empty()) {
-                text.push(c);
-            }
-            if text.is_empty() {
-                return Err(bad(
-                    "reasons",
-                    "a rejection needs its reasons",
-                    "required",
-                    "give reasons (a list of strings) or comments",
-                ));
-            }
+            let text = super::reasons_text(b.reasons, b.comments, "comments")?;
             let report = match b.validation_report_hash.as_deref() {
                 Some(h) => hash32("validation_report_hash", h)?,
                 None => alloy::primitives::B256::ZERO,
@@ -648,7 +632,7 @@ pub async fn reject(
                 op: Operation::RejectProject {
                     project_id: project_id.clone(),
                     report_hash: report,
-                    justification: text.join("; "),
+                    justification: text,
                 },
                 creates: false,
                 extra: json!({ "id": project_id }),
