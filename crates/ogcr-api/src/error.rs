@@ -247,6 +247,12 @@ impl ApiError {
 
 impl From<ogcr_store::Error> for ApiError {
     fn from(e: ogcr_store::Error) -> Self {
+        if let ogcr_store::Error::BadCursor(why) = &e {
+            return ApiError::invalid(
+                "cursor",
+                format!("not a next_cursor of this list: {why}; start again with cursor="),
+            );
+        }
         if e.is_unavailable() {
             tracing::warn!(target: "ogcr::api", error = %e, "database unavailable");
             ApiError::unavailable("the database is not reachable; retry shortly")

@@ -67,6 +67,9 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// A client's pagination cursor does not fit the list it was sent to.
+    #[error("the cursor is not one of this list: {0}")]
+    BadCursor(String),
     /// Another indexer holds the write lock of this database.
     #[error("another indexer is writing to this database ({0})")]
     Locked(String),

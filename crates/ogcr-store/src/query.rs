@@ -53,23 +53,60 @@ pub struct Page<T> {
     pub next: Option<Vec<Val>>,
 }
 
-/// A `SELECT` under construction: joins, conditions with their bound values, and the sort key.
+/// The type of a sort-key column (what a cursor value must be).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Int,
+    Text,
+}
+
+/// A `SELECT` under construction: joins, conditions with their bound values, and the sort key
+/// with its columns' types.
 struct Select {
     from: &'static str,
     columns: String,
     conds: Vec<String>,
     vals: Vec<Val>,
     key: &'static [&'static str],
+    kinds: &'static [Kind],
 }
 
 impl Select {
-    fn new(from: &'static str, columns: String, key: &'static [&'static str]) -> Self {
+    fn new(
+        from: &'static str,
+        columns: String,
+        key: &'static [&'static str],
+        kinds: &'static [Kind],
+    ) -> Self {
+        debug_assert_eq!(key.len(), kinds.len(), "a type per sort-key column");
         Select {
             from,
             columns,
             conds: Vec::new(),
             vals: Vec::new(),
             key,
+            kinds,
+        }
+    }
+
+    /// A client's cursor fits this list's sort key: as many values, each of its column's type
+    /// and not NULL. (A cursor of another list, or a made-up one, is refused here rather than
+    /// reaching the database.)
+    fn check_cursor(&self, after: &[Val]) -> Result<()> {
+        let fits = after.len() == self.key.len()
+            && after.iter().zip(self.kinds).all(|(v, k)| {
+                matches!(
+                    (v, k),
+                    (Val::Int(Some(_)), Kind::Int) | (Val::Text(Some(_)), Kind::Text)
+                )
+            });
+        if fits {
+            Ok(())
+        } else {
+            Err(crate::Error::BadCursor(format!(
+                "it does not fit this list (its sort key is {})",
+                self.key.join(", ")
+            )))
         }
     }
 
@@ -143,19 +180,10 @@ impl Select {
             }
             PageRequest::Cursor { after, .. } => {
                 let extra = match after {
-                    Some(after) if after.len() == self.key.len() => {
+                    Some(after) => {
+                        self.check_cursor(after)?;
                         let ps: Vec<String> = after.iter().map(|v| self.bind(v.clone())).collect();
                         Some(format!("({order}) > ({})", ps.join(", ")))
-                    }
-                    Some(after) => {
-                        return Err(crate::Error::Corrupt {
-                            table: "cursor",
-                            detail: format!(
-                                "cursor has {} values, the sort key {}",
-                                after.len(),
-                                self.key.len()
-                            ),
-                        });
                     }
                     None => None,
                 };
@@ -327,7 +355,12 @@ pub struct EventFilter {
 impl Store {
     /// Projects matching `f`, ordered by project id.
     pub async fn projects(&self, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRow>> {
-        let mut s = Select::new(PROJECT_FROM, project_columns(), &["p.project_id"]);
+        let mut s = Select::new(
+            PROJECT_FROM,
+            project_columns(),
+            &["p.project_id"],
+            &[Kind::Text],
+        );
         s.any_of("p.status", &f.status)
             .any_of("f.project_type", &f.project_type)
             .cmp("f.methodology_id", "=", f.methodology.clone())
@@ -409,7 +442,12 @@ impl Store {
 
     /// Monitoring reports matching `f`, ordered by report id.
     pub async fn mrv_reports(&self, f: &MrvFilter, req: &PageRequest) -> Result<Page<MrvReport>> {
-        let mut s = Select::new("mrv_reports m", cols::<MrvReport>("m"), &["m.mrv_id"]);
+        let mut s = Select::new(
+            "mrv_reports m",
+            cols::<MrvReport>("m"),
+            &["m.mrv_id"],
+            &[Kind::Int],
+        );
         s.cmp("m.project_key", "=", f.project_key.clone())
             .any_of("m.status", &f.status)
             .cmp("m.verifier", "=", f.verifier.clone())
@@ -421,7 +459,12 @@ impl Store {
 
     /// Tokens matching `f`, ordered by token id.
     pub async fn credits(&self, f: &CreditFilter, req: &PageRequest) -> Result<Page<Token>> {
-        let mut s = Select::new("tokens t", cols::<Token>("t"), &["t.token_id"]);
+        let mut s = Select::new(
+            "tokens t",
+            cols::<Token>("t"),
+            &["t.token_id"],
+            &[Kind::Int],
+        );
         s.cmp("t.project_key", "=", f.project_key.clone())
             .cmp("t.mrv_id", "=", f.mrv_id)
             .cmp("t.vintage", "=", f.vintage)
@@ -452,6 +495,7 @@ impl Store {
                 cols::<Retirement>("r")
             ),
             &["r.block_number", "r.log_index"],
+            &[Kind::Int, Kind::Int],
         );
         s.cmp("t.project_key", "=", f.project_key.clone())
             .cmp("r.token_id", "=", f.token_id)
@@ -485,6 +529,7 @@ impl Store {
             "events e",
             cols::<Event>("e"),
             &["e.block_number", "e.log_index"],
+            &[Kind::Int, Kind::Int],
         );
         s.any_of("e.contract", &f.contract)
             .any_of("e.event", &f.event)

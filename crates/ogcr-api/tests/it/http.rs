@@ -342,3 +342,43 @@ async fn clients_beyond_the_rate_get_429_with_retry_after() {
     // Health probes are never limited.
     assert_eq!(call(&app, get("/health")).await.0, StatusCode::OK);
 }
+
+/// Issue 18: a well-formed cursor that does not fit the list — another list's, the wrong
+/// number of values, values of the wrong type, a JSON null — is a 400 naming `cursor`, not a
+/// 500 with an error log line per request.
+#[tokio::test]
+async fn cursors_of_another_list_are_400_naming_cursor() {
+    fn hex_of(json: &str) -> String {
+        json.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+    for db in backends().await {
+        index(&db.store).await;
+        let app = router(db.store.clone(), config());
+        let cases = [
+            ("/credits", "[1,2]"),
+            ("/credits", "[\"x\"]"),
+            ("/credits", "[null]"),
+            ("/projects", "[7]"),
+            ("/projects", "[\"a\",\"b\"]"),
+            ("/retirements", "[1]"),
+            ("/events", "[\"1\",2]"),
+            ("/projects/OGCR-X/monitoring", "[\"1\"]"),
+        ];
+        for (path, cursor) in cases {
+            let uri = format!("{path}?cursor={}", hex_of(cursor));
+            let (s, h, b) = call(&app, get(&uri)).await;
+            if path.contains("monitoring") && s == StatusCode::NOT_FOUND {
+                continue; // the project is checked first
+            }
+            assert_error(s, &h, &b, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+            assert_eq!(
+                b["error"]["details"][0]["field"], "cursor",
+                "{}: {uri}: {b}",
+                db.name
+            );
+        }
+        // A cursor of the list itself still pages.
+        let (s, _, b) = call(&app, get(&format!("/credits?cursor={}", hex_of("[0]")))).await;
+        assert_eq!(s, StatusCode::OK, "{}: {b}", db.name);
+    }
+}
