@@ -10,6 +10,8 @@ use crate::{
     methodology::{MethodologyRegistry, parse_version},
 };
 
+/// Duplicate object keys.
+pub mod duplicates;
 /// Business rules (§4.4.2).
 pub mod rules;
 /// JSON Schema validation (§4.4.1).
@@ -88,6 +90,8 @@ pub enum RuleCode {
     UncertaintyBounds,
     /// An id is used by another document.
     DuplicateId,
+    /// An object has the same key twice.
+    DuplicateKey,
 }
 
 impl RuleCode {
@@ -111,6 +115,7 @@ impl RuleCode {
             Self::BboxInconsistent => "BBOX_INCONSISTENT",
             Self::UncertaintyBounds => "UNCERTAINTY_BOUNDS",
             Self::DuplicateId => "DUPLICATE_ID",
+            Self::DuplicateKey => "DUPLICATE_KEY",
         }
     }
 }
@@ -177,6 +182,19 @@ pub fn validate_json(
     ctx: &ValidationContext<'_>,
 ) -> Report {
     match serde_json::from_str::<Value>(text) {
+        Ok(_) if let Some((pointer, key)) = duplicates::first_duplicate_key(text) => Report {
+            kind,
+            document: None,
+            issues: vec![Issue::rule(
+                RuleCode::DuplicateKey,
+                pointer,
+                format!(
+                    "the key {key:?} appears twice in this object; JSON parsers disagree on which \
+                     one counts, so the document would not mean one thing"
+                ),
+                "keep one of the two",
+            )],
+        },
         Ok(value) => validate_value(&value, kind, ctx),
         Err(e) => Report::unreadable(
             kind,

@@ -531,3 +531,36 @@ fn schemas_carry_every_constraint_of_the_shared_ogcr_schemas() {
         assert_contains(&shared_schema, &ours, file);
     }
 }
+
+/// Issue 18: a PDD with two `"id"` keys is refused (parsers disagree on which one counts), at
+/// the top level and inside nested objects; the same document without the duplicate passes.
+#[test]
+fn documents_with_duplicate_keys_are_refused() {
+    let methodologies = MethodologyRegistry::builtin();
+    let ctx = ValidationContext::new(&methodologies);
+    let text = example("pdd-br-reforestation.geojson");
+    assert!(validate_json(&text, Some(DocumentKind::Pdd), &ctx).is_valid());
+    let twice = text.replacen(
+        "\"id\": \"OGCR-BR-0001\",",
+        "\"id\": \"OGCR-BR-0001\", \"id\": \"OGCR-BR-9999\",",
+        1,
+    );
+    assert_ne!(twice, text);
+    let r = validate_json(&twice, Some(DocumentKind::Pdd), &ctx);
+    assert_eq!(codes(&r), vec![("DUPLICATE_KEY", "")], "{:?}", r.issues);
+    assert!(r.document.is_none());
+    assert!(r.issues[0].message.contains("\"id\""));
+    let nested = text.replacen(
+        "\"version\": \"1.0\",",
+        "\"version\": \"1.0\", \"version\": \"2.0\",",
+        1,
+    );
+    assert_ne!(nested, text);
+    let r = validate_json(&nested, Some(DocumentKind::Pdd), &ctx);
+    assert_eq!(
+        codes(&r),
+        vec![("DUPLICATE_KEY", "/properties/methodology")],
+        "{:?}",
+        r.issues
+    );
+}
