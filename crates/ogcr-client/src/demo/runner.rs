@@ -390,6 +390,7 @@ impl<'a> Runner<'a> {
                 project_id: spec.project.into(),
                 methodology_version: spec.methodology_version.into(),
                 reporting_period: Some(format!("{}/{}", spec.period.0, spec.period.1)),
+                reporting_period_null: false,
             },
             dataset_commitment: m.commitment.clone(),
             outcome: Outcome::Verified,

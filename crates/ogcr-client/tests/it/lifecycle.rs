@@ -261,6 +261,7 @@ async fn full_lifecycle_from_registration_to_retirement() {
                 project_id: PROJECT.into(),
                 methodology_version: "VM0047-v1.0".into(),
                 reporting_period: Some("2024-07-01/2024-12-31".into()),
+                reporting_period_null: false,
             },
             dataset_commitment: c_b.clone(),
             outcome: Outcome::Verified,

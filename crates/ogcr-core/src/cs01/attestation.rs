@@ -38,16 +38,66 @@ pub const SCHEME_HMAC: &str = "hmac-sha256";
 pub const SCHEME_EIP712: &str = "eip712";
 
 /// What an attestation binds to: project, methodology version, optional period.
+///
+/// `reportingPeriod` has three states on the wire, and the signing payload tells them apart
+/// as the reference's `JSON.stringify` does (CS-01 §2.2): absent (omitted), a string, or
+/// `null` (`"reportingPeriod":null` is signed) — so adding `"reportingPeriod": null` to an
+/// attestation signed without one breaks its signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "ScopeWire", into = "ScopeWire")]
 pub struct AttestationScope {
     /// Project or program identifier.
     pub project_id: String,
     /// Methodology version, e.g. `VM0047-v1.0`.
     pub methodology_version: String,
     /// Reporting period, e.g. `2024-Q1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporting_period: Option<String>,
+    /// The period was given as JSON `null` (not absent): it is signed as `null`.
+    pub reporting_period_null: bool,
+}
+
+/// The scope as JSON: `reporting_period` is `None` when absent, `Some(None)` when null.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScopeWire {
+    project_id: String,
+    methodology_version: String,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    reporting_period: Option<Option<String>>,
+}
+
+/// A field that is present: `null` is `Some(None)` (absent fields take the default `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+impl From<ScopeWire> for AttestationScope {
+    fn from(w: ScopeWire) -> Self {
+        AttestationScope {
+            project_id: w.project_id,
+            methodology_version: w.methodology_version,
+            reporting_period_null: matches!(w.reporting_period, Some(None)),
+            reporting_period: w.reporting_period.flatten(),
+        }
+    }
+}
+
+impl From<AttestationScope> for ScopeWire {
+    fn from(s: AttestationScope) -> Self {
+        ScopeWire {
+            project_id: s.project_id,
+            methodology_version: s.methodology_version,
+            reporting_period: match (s.reporting_period, s.reporting_period_null) {
+                (Some(p), _) => Some(Some(p)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            },
+        }
+    }
 }
 
 /// Verification outcome.
@@ -194,9 +244,14 @@ pub fn signing_payload(
     s.push_str(&quote_str(&scope.project_id));
     s.push_str(",\"methodologyVersion\":");
     s.push_str(&quote_str(&scope.methodology_version));
-    if let Some(period) = &scope.reporting_period {
-        s.push_str(",\"reportingPeriod\":");
-        s.push_str(&quote_str(period));
+    match (&scope.reporting_period, scope.reporting_period_null) {
+        (Some(period), _) => {
+            s.push_str(",\"reportingPeriod\":");
+            s.push_str(&quote_str(period));
+        }
+        // `JSON.stringify` keeps a null and drops an undefined.
+        (None, true) => s.push_str(",\"reportingPeriod\":null"),
+        (None, false) => {}
     }
     s.push_str("},\"commitmentHash\":");
     s.push_str(&quote_str(commitment_hash));
@@ -363,6 +418,7 @@ mod tests {
                 project_id: "proj-001".into(),
                 methodology_version: "GHG-Protocol-v1".into(),
                 reporting_period: Some("2024-Q1".into()),
+                reporting_period_null: false,
             },
             dataset_commitment: DatasetCommitment {
                 commitment_hash: "ab".repeat(32),

@@ -338,6 +338,7 @@ mod tests {
                 project_id: "OGCR-BR-0001".into(),
                 methodology_version: "VM0047-v1.0".into(),
                 reporting_period: Some("2024-01-01/2024-12-31".into()),
+                reporting_period_null: false,
             },
             dataset_commitment: crate::cs01::DatasetCommitment {
                 commitment_hash,

@@ -24,6 +24,7 @@ fn input(outcome: Outcome) -> AttestationInput {
             project_id: "OGCR-BR-0001".into(),
             methodology_version: "VM0047-v1.0".into(),
             reporting_period: Some("2024-01-01/2024-12-31".into()),
+            reporting_period_null: false,
         },
         dataset_commitment: DatasetCommitment {
             commitment_hash: hash_summary(r#"{"tCO2e":1250.5,"period":"2024"}"#).unwrap(),
@@ -330,4 +331,50 @@ fn bad_private_keys_are_errors() {
             "{bad:?}"
         );
     }
+}
+
+/// Issue 18: a field present as `null` and an absent field are different payloads (CS-01
+/// §2.2, as the reference's `JSON.stringify` serialises them). An attestation signed without
+/// `scope.reportingPeriod` no longer verifies once `"reportingPeriod": null` is added to it;
+/// one signed with the null verifies, and keeps it when re-serialised.
+#[test]
+fn a_null_reporting_period_is_not_an_absent_one() {
+    let key = HmacKey::new(b"test-secret".to_vec());
+    let mut inp = input(Outcome::Verified);
+    inp.scope.reporting_period = None;
+    let signed = create_hmac_attestation(inp.clone(), &key).unwrap();
+    assert!(!signed.signing_payload().contains("reportingPeriod"));
+    verify_hmac(&signed, &key).unwrap();
+    let mut json: serde_json::Value = serde_json::to_value(&signed).unwrap();
+    assert!(json["scope"].get("reportingPeriod").is_none());
+    json["scope"]["reportingPeriod"] = serde_json::Value::Null;
+    let tampered = Attestation::from_json(&json.to_string()).unwrap();
+    assert!(
+        tampered
+            .signing_payload()
+            .contains("\"reportingPeriod\":null")
+    );
+    assert!(
+        verify_hmac(&tampered, &key).is_err(),
+        "null added to an unsigned period verified"
+    );
+
+    inp.scope.reporting_period_null = true;
+    let with_null = create_hmac_attestation(inp, &key).unwrap();
+    verify_hmac(&with_null, &key).unwrap();
+    let text = serde_json::to_string(&with_null).unwrap();
+    assert!(text.contains("\"reportingPeriod\":null"), "{text}");
+    let back = Attestation::from_json(&text).unwrap();
+    verify_hmac(&back, &key).unwrap();
+    // …and removing the null breaks it the other way.
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["scope"]
+        .as_object_mut()
+        .unwrap()
+        .remove("reportingPeriod");
+    let removed = Attestation::from_json(&json.to_string()).unwrap();
+    assert!(verify_hmac(&removed, &key).is_err());
+    // Any other JSON type is malformed, not silently dropped.
+    json["scope"]["reportingPeriod"] = serde_json::json!(5);
+    assert!(Attestation::from_json(&json.to_string()).is_err());
 }

@@ -18,6 +18,7 @@ fn attestation(project: &str, outcome: Outcome) -> ogcr_core::cs01::Attestation 
             project_id: project.into(),
             methodology_version: "GHG-Protocol-v1".into(),
             reporting_period: None,
+            reporting_period_null: false,
         },
         dataset_commitment: DatasetCommitment {
             commitment_hash: "cd".repeat(32),
