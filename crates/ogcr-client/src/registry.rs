@@ -612,8 +612,22 @@ impl Registry {
         Ok((&self.send(call, "transferFrom").await?).into())
     }
 
+    /// Refuses, before sending, an amount the token does not hold (the contract's revert
+    /// names only the amount).
+    async fn check_holds(&self, token_id: U256, amount: u64, what: &str) -> Result<()> {
+        let unit = self.view(self.cru().unitOf(token_id)).await?;
+        if amount > unit.amount {
+            return Err(Error::Revert(format!(
+                "token {token_id} holds {} t; {what} {amount} t is more than it holds",
+                unit.amount
+            )));
+        }
+        Ok(())
+    }
+
     /// Splits `amount` tonnes off a token; returns the new token id.
     pub async fn split(&self, token_id: U256, amount: u64) -> Result<(U256, TxOutcome)> {
+        self.check_holds(token_id, amount, "splitting off").await?;
         let r = self
             .send(self.cru().split(token_id, amount), "split")
             .await?;
@@ -628,6 +642,7 @@ impl Registry {
         amount: u64,
         info: RetirementInfo,
     ) -> Result<(U256, TxOutcome)> {
+        self.check_holds(token_id, amount, "retiring").await?;
         let r = self
             .send(self.cru().retire(token_id, amount, info), "retire")
             .await?;
@@ -642,6 +657,7 @@ impl Registry {
         amount: u64,
         reason: &str,
     ) -> Result<(U256, TxOutcome)> {
+        self.check_holds(token_id, amount, "cancelling").await?;
         let r = self
             .send(self.cru().cancel(token_id, amount, reason.into()), "cancel")
             .await?;

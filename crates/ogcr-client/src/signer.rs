@@ -31,10 +31,27 @@ impl SignerSource {
     /// Builds the signer, with errors that say which source failed and why.
     pub fn build(&self) -> Result<PrivateKeySigner> {
         match self {
-            SignerSource::PrivateKey(key) => key
-                .trim()
-                .parse::<PrivateKeySigner>()
-                .map_err(|e| Error::Signer(format!("private key is not 32 bytes of hex: {e}"))),
+            SignerSource::PrivateKey(key) => {
+                let t = key.trim();
+                let digits = t.strip_prefix("0x").unwrap_or(t);
+                let bytes = alloy::hex::decode(digits).map_err(|_| {
+                    Error::Signer("private key is not hex (64 hex digits, 0x optional)".into())
+                })?;
+                if bytes.len() != 32 {
+                    return Err(Error::Signer(format!(
+                        "private key is {} bytes; a secp256k1 key is 32 bytes (64 hex digits)",
+                        bytes.len()
+                    )));
+                }
+                // Zero and values at or above the curve order are 32 bytes of hex but no key.
+                PrivateKeySigner::from_slice(&bytes).map_err(|_| {
+                    Error::Signer(
+                        "private key is not a valid secp256k1 key (it must be above zero and \
+                         below the curve order)"
+                            .into(),
+                    )
+                })
+            }
             SignerSource::Keystore { path, password } => {
                 PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
                     Error::Signer(format!("cannot open keystore {}: {e}", path.display()))
@@ -54,6 +71,33 @@ mod tests {
     use super::*;
 
     const ANVIL_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+    #[test]
+    fn bad_keys_say_what_is_wrong_without_echoing_them() {
+        let err = |k: &str| {
+            SignerSource::PrivateKey(k.into())
+                .build()
+                .unwrap_err()
+                .to_string()
+        };
+        for k in [
+            format!("0x{}", "00".repeat(32)),
+            format!("0x{}", "ff".repeat(32)),
+        ] {
+            let e = err(&k);
+            assert!(e.contains("not a valid secp256k1 key"), "{e}");
+            assert!(!e.contains(&k[2..]), "{e}");
+        }
+        assert!(err("0x1234").contains("is 2 bytes"));
+        assert!(err("zz").contains("not hex"));
+        assert!(
+            SignerSource::PrivateKey(
+                "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d".into()
+            )
+            .build()
+            .is_ok()
+        );
+    }
 
     #[test]
     fn mnemonic_index_selects_the_account() {

@@ -361,6 +361,20 @@ fn full_lifecycle_through_the_cli() {
         ],
     );
     assert_eq!(ret["retired_token_id"], "3");
+    // Over-retiring says how much the token holds (issue 18), and sends nothing.
+    cli.fails(
+        Some(5),
+        &[
+            "cru",
+            "retire",
+            "1",
+            "--amount",
+            "751",
+            "--beneficiary",
+            "Acme Airlines",
+        ],
+        "token 1 holds 750 t; retiring 751 t is more than it holds",
+    );
     let held = cli.ok(None, &["cru", "list", HOLDER]);
     let amounts: Vec<u64> = held
         .as_array()

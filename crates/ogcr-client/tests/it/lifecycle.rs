@@ -453,7 +453,7 @@ async fn full_lifecycle_from_registration_to_retirement() {
     assert_eq!(ur.serialStart, u3.serialStart + 200);
     assert_revert(
         w.holder.retire(t1, 701, info.clone()).await,
-        &["amount 701 t is invalid"],
+        &["token 1 holds 700 t; retiring 701 t is more than it holds"],
     );
     assert_revert(
         w.stranger.retire(retired, 100, info).await,
