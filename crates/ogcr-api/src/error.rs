@@ -219,13 +219,25 @@ impl ApiError {
         }
     }
 
-    /// The response for request `request_id`.
+    /// The response for request `request_id`. Echoed values are bounded: no field name,
+    /// message or hint of an answer grows with what the client sent.
     pub fn render(&self, request_id: &str) -> Response {
+        let cut = ogcr_core::validation::bounded;
         let body = ErrorBody {
             error: ErrorObject {
                 code: self.code.to_owned(),
-                message: self.message.clone(),
-                details: self.details.clone(),
+                message: cut(&self.message, 500),
+                details: self
+                    .details
+                    .iter()
+                    .take(100)
+                    .map(|d| FieldError {
+                        field: cut(&d.field, 120),
+                        message: cut(&d.message, 500),
+                        hint: d.hint.as_deref().map(|h| cut(h, 300)),
+                        reason: d.reason.as_deref().map(|r| cut(r, 60)),
+                    })
+                    .collect(),
                 timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 request_id: request_id.to_owned(),
             },

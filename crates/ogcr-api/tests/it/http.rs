@@ -382,3 +382,29 @@ async fn cursors_of_another_list_are_400_naming_cursor() {
         assert_eq!(s, StatusCode::OK, "{}: {b}", db.name);
     }
 }
+
+/// Issue 18: an error never echoes unbounded input — an 8 KB unknown parameter name is cut
+/// in the field, the message and the details.
+#[tokio::test]
+async fn errors_do_not_echo_unbounded_input() {
+    for db in backends().await {
+        index(&db.store).await;
+        let app = router(db.store.clone(), config());
+        let name = "x".repeat(8192);
+        let (s, h, b) = call(&app, get(&format!("/projects?{name}=1"))).await;
+        assert_error(s, &h, &b, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        let text = b.to_string();
+        assert!(
+            text.len() < 2500,
+            "{}: a {} byte answer",
+            db.name,
+            text.len()
+        );
+        assert!(
+            b["error"]["details"][0]["field"]
+                .as_str()
+                .unwrap()
+                .ends_with('…')
+        );
+    }
+}

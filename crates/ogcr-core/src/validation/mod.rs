@@ -53,6 +53,15 @@ impl std::fmt::Display for Issue {
     }
 }
 
+/// `s` cut to at most `n` characters, with `…` when cut: values echoed in messages never make
+/// an error as large as the input.
+pub fn bounded(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
 /// Business rule codes; each rule has its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RuleCode {

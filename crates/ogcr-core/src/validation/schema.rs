@@ -194,11 +194,12 @@ fn to_issue(e: &ValidationError<'_>) -> Issue {
         ValidationErrorKind::ExclusiveMaximum { limit } => format!("use a value < {limit}"),
         _ => format!("see the schema at {}", e.schema_path().as_str()),
     };
+    // jsonschema quotes the failing value; a 50 MB string must not make a 50 MB message.
     Issue {
-        pointer,
+        pointer: super::bounded(&pointer, 200),
         code: format!("SCHEMA_{}", kind.keyword().to_ascii_uppercase()),
-        message,
-        hint,
+        message: super::bounded(&message, 300),
+        hint: super::bounded(&hint, 300),
     }
 }
 

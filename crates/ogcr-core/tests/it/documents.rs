@@ -564,3 +564,24 @@ fn documents_with_duplicate_keys_are_refused() {
         r.issues
     );
 }
+
+/// Issue 18: a huge value is not echoed whole in its issue (jsonschema quotes the value).
+#[test]
+fn issues_do_not_echo_huge_values() {
+    let methodologies = MethodologyRegistry::builtin();
+    let ctx = ValidationContext::new(&methodologies);
+    let mut doc = example_value("pdd-br-reforestation.geojson");
+    doc["properties"]["description"] = json!("d".repeat(1_000_000));
+    doc["properties"]["project_type"] = json!("x".repeat(1_000_000));
+    let r = validate_json(&doc.to_string(), Some(DocumentKind::Pdd), &ctx);
+    assert!(!r.is_valid());
+    for i in &r.issues {
+        let size = i.message.len() + i.hint.len() + i.pointer.len();
+        assert!(
+            size < 2_000,
+            "{} bytes: {}…",
+            size,
+            &i.message[..80.min(i.message.len())]
+        );
+    }
+}
