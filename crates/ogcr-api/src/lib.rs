@@ -7,7 +7,7 @@
 //! serve one database while one indexer writes it. Errors use the OGCR error body; GET answers
 //! carry strong ETags (If-None-Match → 304); clients are rate limited per address.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
     Router,
@@ -46,6 +46,8 @@ pub struct ApiConfig {
     pub rate_limit: Option<(f64, u32)>,
     /// The Prometheus exposition for `/metrics`; `None` serves a 404 there.
     pub metrics: Option<MetricsRender>,
+    /// Timeouts and size limits of requests.
+    pub limits: Limits,
     /// How `/cadt/v2/{table}` and `/aef/{table}` derive their records (the same configuration
     /// as `ogcr export --config`). Strict mode is ignored: the API serves what it can derive.
     /// Record links point at `public_url` unless `base_url` is set to something else.
@@ -57,6 +59,7 @@ impl std::fmt::Debug for ApiConfig {
         f.debug_struct("ApiConfig")
             .field("public_url", &self.public_url)
             .field("rate_limit", &self.rate_limit)
+            .field("limits", &self.limits)
             .field("metrics", &self.metrics.is_some())
             .field("export", &self.export)
             .finish()
@@ -100,6 +103,7 @@ pub struct Extra {
 /// The read API with more routes (the write API's) merged in under the same layers: request
 /// ids, error bodies, rate limits, metrics, CORS.
 pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Router {
+    let limits = config.limits;
     let limiter = config
         .rate_limit
         .map(|(rate, burst)| Arc::new(RateLimiter::new(rate, burst)));
@@ -155,8 +159,19 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Rou
         .route("/cadt/v2/{table}", get(routes::exports::cadt))
         .route("/aef/{table}", get(routes::exports::aef))
         .with_state(state);
+    let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        limits.read_timeout,
+    ));
     let app = match extra {
-        Some(more) => app.merge(more.routes),
+        Some(more) => app.merge(
+            more.routes
+                .layer(axum::extract::DefaultBodyLimit::max(limits.max_body))
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    limits.write_timeout,
+                )),
+        ),
         None => app,
     };
     let cors = CorsLayer::new()
@@ -184,24 +199,116 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Rou
             HeaderName::from_static(middleware::REQUEST_ID),
         ]);
     app.fallback(routes::meta::not_found)
+        .layer(from_fn_with_state(
+            Arc::new(middleware::HealthCache::default()),
+            middleware::cache_health,
+        ))
         .layer(from_fn(middleware::etag))
         .layer(from_fn_with_state(limiter, middleware::rate_limit))
         .layer(from_fn(middleware::metrics))
+        .layer(from_fn_with_state(limits, middleware::request_limits))
         .layer(cors)
         .layer(from_fn(middleware::request_id))
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, passing client addresses to the rate
-/// limiter.
+/// Limits of the HTTP server: slow or idle clients, connections, bodies, URIs and headers.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A connection must send a request's whole head within this — and a keep-alive
+    /// connection its next request's — or it is closed (slowloris, idle connections).
+    pub header_read_timeout: std::time::Duration,
+    /// A read request must be answered within this (408 otherwise).
+    pub read_timeout: std::time::Duration,
+    /// A write request (with its `Prefer: wait`) within this.
+    pub write_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Largest request body (413 beyond).
+    pub max_body: usize,
+    /// Longest request target (414 beyond).
+    pub max_uri: usize,
+    /// Largest request head (431 beyond).
+    pub max_headers: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: std::time::Duration::from_secs(15),
+            read_timeout: std::time::Duration::from_secs(30),
+            write_timeout: std::time::Duration::from_secs(150),
+            max_connections: 1024,
+            max_body: 4 << 20,
+            max_uri: 8 << 10,
+            max_headers: 32 << 10,
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, with the default [`Limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, app, Limits::default(), shutdown).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves: HTTP/1.1 with a header-read (and
+/// keep-alive idle) timeout and at most `limits.max_connections` connections at once, passing
+/// each client's address to the rate limiter. On shutdown it stops accepting and lets the
+/// connections in flight finish (10 s at most).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(target: "ogcr::api", error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let router = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req.map(axum::body::Body::new))
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .max_buf_size((limits.max_headers * 4).max(8192))
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+    }
+    Ok(())
 }

@@ -54,6 +54,8 @@ pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
             s => ApiError {
                 status: s,
                 code: match s {
+                    StatusCode::REQUEST_TIMEOUT => "REQUEST_TIMEOUT",
+                    StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
                     StatusCode::UNAUTHORIZED => "AUTHENTICATION_REQUIRED",
                     StatusCode::FORBIDDEN => "INSUFFICIENT_PERMISSIONS",
                     StatusCode::CONFLICT => "CONFLICT",
@@ -79,6 +81,90 @@ pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
         resp.headers_mut().insert(REQUEST_ID, v);
     }
     resp
+}
+
+/// 414 for a request target longer than `limits.max_uri`, 431 for a head larger than
+/// `limits.max_headers` — as OGCR error bodies (hyper's own refusals, far beyond these, carry
+/// none).
+pub(crate) async fn request_limits(
+    State(limits): State<crate::Limits>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let uri = req.uri().to_string().len();
+    if uri > limits.max_uri {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "URI_TOO_LONG",
+            format!(
+                "the request target is {uri} bytes; at most {} are accepted",
+                limits.max_uri
+            ),
+        )
+        .into_response();
+    }
+    let head: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if head > limits.max_headers {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "HEADERS_TOO_LARGE",
+            format!(
+                "the request headers are {head} bytes; at most {} are accepted",
+                limits.max_headers
+            ),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// The last `/health` answer, served again for a second: probes and floods of the cheapest
+/// route cost no database queries beyond one per second.
+#[derive(Debug, Default)]
+pub(crate) struct HealthCache(Mutex<Option<(Instant, StatusCode, HeaderMap, axum::body::Bytes)>>);
+
+/// How long a `/health` answer is reused.
+const HEALTH_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+pub(crate) async fn cache_health(
+    State(cache): State<Arc<HealthCache>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() != Method::GET || req.uri().path() != "/health" {
+        return next.run(req).await;
+    }
+    let replay = |(status, headers, body): (StatusCode, HeaderMap, axum::body::Bytes)| {
+        let mut r = Response::new(Body::from(body));
+        *r.status_mut() = status;
+        *r.headers_mut() = headers;
+        r
+    };
+    if let Some((at, status, headers, body)) =
+        cache.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        && at.elapsed() < HEALTH_TTL
+    {
+        return replay((status, headers, body));
+    }
+    let resp = next.run(req).await;
+    if resp.extensions().get::<PendingError>().is_some() {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return ApiError::internal(&"health answer too large").into_response();
+    };
+    *cache.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((
+        Instant::now(),
+        parts.status,
+        parts.headers.clone(),
+        bytes.clone(),
+    ));
+    replay((parts.status, parts.headers, bytes))
 }
 
 /// Per-client token buckets.
@@ -129,15 +215,14 @@ fn client_of(req: &Request) -> IpAddr {
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
 }
 
-/// Refuses requests beyond the client's rate with 429 and `Retry-After`. Health and metrics
-/// probes are not limited.
+/// Refuses requests beyond the client's rate with 429 and `Retry-After` — every route, the
+/// cheap ones too (a flood of `/health` must not slow the others down).
 pub(crate) async fn rate_limit(
     State(limiter): State<Option<Arc<RateLimiter>>>,
     req: Request,
     next: Next,
 ) -> Response {
     if let Some(limiter) = limiter
-        && !matches!(req.uri().path(), "/health" | "/metrics")
         && let Err(wait) = limiter.check(client_of(&req), Instant::now())
     {
         return ApiError::rate_limited(wait).into_response();

@@ -119,6 +119,10 @@ pub(crate) struct ApiArgs {
     /// Requests a client may burst above the rate.
     #[arg(long, default_value_t = 100)]
     pub(crate) rate_burst: u32,
+    /// Serve Prometheus metrics at http://ADDR/metrics instead of on the API's /metrics (keep
+    /// them off the public address).
+    #[arg(long, env = "OGCR_METRICS_ADDR", value_name = "ADDR")]
+    pub(crate) metrics_addr: Option<String>,
     /// Export configuration (TOML, as `ogcr export --config`) for /cadt/v2 and /aef: bodies,
     /// stakeholder names, countries, Article 6 parameters. Record links point at the public
     /// URL unless the file sets `base_url`.
@@ -160,10 +164,21 @@ impl ApiArgs {
             None => ogcr_export::ExportConfig::default(),
         };
         let metrics = ogcr_indexer::metrics::handle();
+        let on_api = match &self.metrics_addr {
+            Some(addr) => {
+                let bound = ogcr_indexer::metrics::serve(addr).await?;
+                eprintln!("metrics   http://{bound}/metrics");
+                false
+            }
+            None => true,
+        };
         let config = ogcr_api::ApiConfig {
             public_url: public_url.clone(),
             rate_limit: (self.rate_limit > 0.0).then_some((self.rate_limit, self.rate_burst)),
-            metrics: Some(std::sync::Arc::new(move || metrics.render())),
+            limits: ogcr_api::Limits::default(),
+            metrics: on_api.then(|| -> ogcr_api::MetricsRender {
+                std::sync::Arc::new(move || metrics.render())
+            }),
             export,
         };
         let app = match writes {

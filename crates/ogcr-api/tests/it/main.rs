@@ -1,3 +1,5 @@
-//! Router tests without a socket: the HTTP behaviour every route shares.
+//! Router tests without a socket (the HTTP behaviour every route shares), and the server
+//! over real TCP.
 
 mod http;
+mod server;

@@ -101,6 +101,7 @@ pub(crate) async fn check_api(store: &Store, name: &'static str) {
             ogcr_api::ApiConfig {
                 public_url: "http://registry.test".into(),
                 rate_limit: None,
+                limits: ogcr_api::Limits::default(),
                 metrics: None,
                 export: export_config(),
             },
