@@ -2,6 +2,7 @@
 //! directory, with the demo — and everything checked through HTTP against what the demo
 //! reports it did, on SQLite and on PostgreSQL, across a restart.
 
+mod crash;
 mod demo;
 mod readme;
 mod up;

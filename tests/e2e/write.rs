@@ -934,6 +934,64 @@ fn a_task_survives_kill_9_between_send_and_confirmation() {
         .filter(|e| e.to_string().contains(&tx))
         .count();
     assert_eq!(of_tx, 1, "{splits}");
+
+    // The chain loses the block of an indexed task (a local chain restarted from an older
+    // state): the restarted server sends the recorded transaction again, and the task is
+    // indexed again with the same transaction.
+    let snapshot = rpc(anvil_port, "evm_snapshot", json!([]));
+    let before = nonce(anvil_port, HOLDER);
+    let r = holder.send(
+        "POST",
+        &format!("/credits/{token}/split"),
+        &json!({"amount": 1}),
+        &[("Prefer", "wait=60")],
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let task_id = r
+        .header("link")
+        .unwrap()
+        .split(['<', '>'])
+        .nth(1)
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let tx = holder.task(&task_id)["transactions"][0]["tx_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(nonce(anvil_port, HOLDER), before + 1);
+    drop(holder);
+    let _ = stack.kill();
+    assert_eq!(
+        rpc(anvil_port, "evm_revert", json!([snapshot])),
+        json!(true)
+    );
+    assert_eq!(
+        nonce(anvil_port, HOLDER),
+        before,
+        "the revert did not drop the transaction"
+    );
+    let mut stack = Stack::start_with_env(dir.path(), anvil_port, api_port, &args[1..], &env);
+    stack.wait_for("/health", "the API after the lost block", 300, |v| {
+        v["status"] == "ok"
+    });
+    let holder = client(&stack, &keys, "holder");
+    let done = holder.await_task(&task_id, 120);
+    assert_eq!(done["transactions"].as_array().unwrap().len(), 1, "{done}");
+    assert_eq!(
+        done["transactions"][0]["tx_hash"],
+        tx.as_str(),
+        "another transaction was sent"
+    );
+    assert_eq!(
+        nonce(anvil_port, HOLDER),
+        before + 1,
+        "the lost transaction was not sent again (or sent twice)"
+    );
+    let log = stack.log();
+    assert!(log.contains("the chain lost this task's block"), "{log}");
     drop(holder);
     let _ = stack.interrupt();
 }

@@ -211,11 +211,21 @@ impl Stack {
         })
     }
 
+    /// SIGTERM (what systemd, Docker and Kubernetes send); then whether it exited 0, and
+    /// everything it printed.
+    pub fn terminate(self) -> (bool, String) {
+        self.signal("-TERM")
+    }
+
     /// Ctrl-C; then whether it exited 0, and everything it printed.
-    pub fn interrupt(mut self) -> (bool, String) {
+    pub fn interrupt(self) -> (bool, String) {
+        self.signal("-INT")
+    }
+
+    fn signal(mut self, signal: &str) -> (bool, String) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
-            .args(["-INT", &pid])
+            .args([signal, &pid])
             .status()
             .expect("kill runs");
         assert!(sent.success(), "could not signal ogcr up ({pid})");
@@ -226,7 +236,7 @@ impl Stack {
             }
             assert!(
                 Instant::now() < deadline,
-                "ogcr up did not stop within 30 s of Ctrl-C\n{}",
+                "ogcr up did not stop within 30 s of kill {signal}\n{}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(100));

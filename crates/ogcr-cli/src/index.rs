@@ -201,8 +201,10 @@ async fn run(args: RunArgs) -> Result<Outcome> {
                 .await;
         });
         let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-            eprintln!("\nstopping: the checkpoint is committed, `ogcr index` resumes from it");
+            let why = crate::signals::stop_requested().await;
+            eprintln!(
+                "\n{why}: stopping; the checkpoint is committed, `ogcr index` resumes from it"
+            );
         };
         let p = indexer
             .run(false, shutdown, &mut |p| reporter.report(p))

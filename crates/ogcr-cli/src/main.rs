@@ -23,6 +23,8 @@ mod keys;
 mod lifecycle;
 /// The read API server.
 mod serve;
+/// Ctrl-C and SIGTERM.
+mod signals;
 /// The whole registry in one process.
 mod up;
 /// OGCR document validation.

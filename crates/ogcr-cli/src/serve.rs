@@ -262,8 +262,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Outcome> {
             }
         );
         ogcr_api::serve(listener, app, async {
-            let _ = tokio::signal::ctrl_c().await;
-            eprintln!("stopping");
+            let why = crate::signals::stop_requested().await;
+            eprintln!("{why}: stopping (requests in flight finish first)");
         })
         .await
         .context("serving the API")?;

@@ -144,9 +144,12 @@ pub(crate) fn up(args: UpArgs) -> Result<Outcome> {
     rt.block_on(run(args))
 }
 
-/// anvil as a child process; stopped with SIGTERM (it then writes its state) on drop.
+/// anvil as a child process; stopped with SIGTERM (it then writes its state). It also gets
+/// SIGTERM when `ogcr up` dies without stopping it (kill -9: the parent-death signal), and
+/// its pid is kept in `<data-dir>/anvil.pid` so that the next `ogcr up` can reclaim it.
 struct Anvil {
     child: tokio::process::Child,
+    pid_file: PathBuf,
 }
 
 impl Anvil {
@@ -159,11 +162,92 @@ impl Anvil {
                 .await
                 .is_ok()
             {
+                let _ = std::fs::remove_file(&self.pid_file);
                 return;
             }
         }
         let _ = self.child.kill().await;
+        let _ = std::fs::remove_file(&self.pid_file);
     }
+}
+
+/// Whether `pid` is a live anvil keeping its state at `state` (an earlier `ogcr up` of this
+/// data directory), from its command line.
+fn is_our_anvil(pid: u32, state: &Path) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    // The state file as the process names it, relative to its own working directory.
+    let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
+    let same = |a: &str| {
+        let p = Path::new(a);
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        };
+        match (p.canonicalize(), state.canonicalize()) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => std::path::absolute(&p).ok() == std::path::absolute(state).ok(),
+        }
+    };
+    args.first().is_some_and(|a| a.contains("anvil")) && args.iter().any(|a| same(a))
+}
+
+/// Stops an anvil an earlier `ogcr up` of this data directory left running (a crash of
+/// `ogcr up` before it could stop its chain): SIGTERM, so it saves its state, then waits.
+async fn reclaim_anvil(pid_file: &Path, state: &Path) -> Result<bool> {
+    let Some(pid) = std::fs::read_to_string(pid_file)
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<u32>().ok())
+    else {
+        return Ok(false);
+    };
+    if !is_our_anvil(pid, state) {
+        return Ok(false);
+    }
+    eprintln!("chain     an anvil of an earlier `ogcr up` (pid {pid}) still runs: stopping it");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    for _ in 0..200 {
+        if !Path::new(&format!("/proc/{pid}")).exists() || !is_our_anvil(pid, state) {
+            let _ = std::fs::remove_file(pid_file);
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!(
+        "the anvil of an earlier `ogcr up` (pid {pid}) did not stop within 10 s; stop it and retry"
+    )
+}
+
+/// Makes the child get SIGTERM when this process dies, however it dies (Linux).
+fn die_with_parent(command: &mut tokio::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: the closure runs in the forked child before exec and calls only
+        // async-signal-safe functions (prctl, getppid); it touches no shared state.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent died between fork and prctl: do not outlive it.
+                if libc::getppid() != parent {
+                    return Err(std::io::Error::other("ogcr up exited while starting anvil"));
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 fn anvil_binary() -> PathBuf {
@@ -185,9 +269,11 @@ async fn start_anvil(port: u16, data_dir: &Path) -> Result<(Anvil, String)> {
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("creating {}", log_path.display()))?;
     let url = format!("http://127.0.0.1:{port}");
+    let pid_file = data_dir.join("anvil.pid");
     if tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .is_ok()
+        && !reclaim_anvil(&pid_file, &state).await?
     {
         bail!(
             "something already listens on 127.0.0.1:{port}; stop it, choose another --anvil-port, \
@@ -196,7 +282,8 @@ async fn start_anvil(port: u16, data_dir: &Path) -> Result<(Anvil, String)> {
     }
     let bin = anvil_binary();
     let resumed = state.exists();
-    let child = tokio::process::Command::new(&bin)
+    let mut command = tokio::process::Command::new(&bin);
+    command
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["--chain-id", "31337", "--state-interval", "1"])
         .arg("--state")
@@ -204,15 +291,19 @@ async fn start_anvil(port: u16, data_dir: &Path) -> Result<(Anvil, String)> {
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log))
         .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| {
-            format!(
-                "starting {} (install the toolchain with `npm ci`, or set OGCR_ANVIL)",
-                bin.display()
-            )
-        })?;
-    let mut anvil = Anvil { child };
+        .kill_on_drop(true);
+    die_with_parent(&mut command);
+    let child = command.spawn().with_context(|| {
+        format!(
+            "starting {} (install the toolchain with `npm ci`, or set OGCR_ANVIL)",
+            bin.display()
+        )
+    })?;
+    if let Some(pid) = child.id() {
+        std::fs::write(&pid_file, format!("{pid} {port}\n"))
+            .with_context(|| format!("writing {}", pid_file.display()))?;
+    }
+    let mut anvil = Anvil { child, pid_file };
     let provider = ogcr_client::registry::connect_provider(&url, None).await?;
     for _ in 0..200 {
         if provider.get_chain_id().await.is_ok() {
@@ -411,14 +502,18 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     });
     let (mut caught_up, mut rolled_back) = (false, 0);
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        eprintln!("\nstopping: the indexer's checkpoint is committed and the chain state saved");
+        let why = crate::signals::stop_requested().await;
+        eprintln!(
+            "\n{why}: stopping; the indexer's checkpoint is committed and the chain state saved"
+        );
     };
     let indexed = indexer
         .run(false, shutdown, &mut |p| {
             if p.rolled_back > rolled_back {
                 eprintln!(
-                    "the chain is behind the database: rolled back {} block(s) to block {}",
+                    "the chain lost {} block(s) the database had indexed (anvil saves its state \
+                     once a second, so a crash loses the last blocks): the database was rolled \
+                     back to block {}; write-API tasks in the lost blocks are sent again",
                     p.rolled_back - rolled_back,
                     p.checkpoint
                 );

@@ -379,6 +379,15 @@ impl Store {
         .await
     }
 
+    /// The `limit` most recently accepted tasks that are confirmed or indexed, newest first.
+    pub async fn recent_mined_tasks(&self, limit: i64) -> Result<Vec<TaskRow>> {
+        self.typed(
+            "WHERE state IN ('confirmed', 'indexed') ORDER BY seq DESC LIMIT $1",
+            vec![limit.into()],
+        )
+        .await
+    }
+
     /// Tasks of `kind` not failed (for checks against writes not indexed yet).
     pub async fn pending_tasks_of_kind(&self, kind: &str) -> Result<Vec<TaskRow>> {
         self.typed(

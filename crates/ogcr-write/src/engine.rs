@@ -22,6 +22,9 @@ use crate::{
 /// How long one wait for a receipt lasts before the sender checks again (rebroadcasting).
 const RECEIPT_WAIT: Duration = Duration::from_secs(30);
 
+/// How many of the latest mined tasks are checked against the chain at start.
+const RECHECKED_TASKS: i64 = 200;
+
 /// The lease that makes one process the sender for a database.
 const LEASE: &str = "write-api-sender";
 /// How long the lease lasts unless renewed (it is renewed every quarter of it).
@@ -142,6 +145,7 @@ impl Engine {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+        self.reopen_lost().await?;
         let (lease_ok, held) = watch::channel(true);
         let mut handles = Vec::new();
         {
@@ -262,7 +266,9 @@ impl Engine {
         };
         let wallet = org.wallet.clone();
         loop {
-            if let Some(last) = steps.last_mut().filter(|s| s.block_number.is_none()) {
+            // The first transaction not known to be mined (after a restart that lost blocks,
+            // possibly several, in nonce order).
+            if let Some(last) = steps.iter_mut().find(|s| s.block_number.is_none()) {
                 let how = sender::broadcast(&self.provider, &signed(last)).await?;
                 let receipt = sender::await_receipt(
                     &self.provider,
@@ -332,6 +338,55 @@ impl Engine {
             // Recorded before the broadcast: a crash after this line rebroadcasts these bytes.
             self.save(task).await?;
         }
+    }
+
+    /// Tasks whose transactions were mined in blocks the chain no longer has (a local chain
+    /// restarted from an older state, a reorg deeper than the confirmations) go back to `sent`:
+    /// their recorded transactions are broadcast again and awaited. The most recent tasks are
+    /// checked, by receipt: a lost block takes the last seconds of a chain, not its history.
+    async fn reopen_lost(&self) -> Result<()> {
+        use alloy::providers::Provider;
+        for mut t in self.store.recent_mined_tasks(RECHECKED_TASKS).await? {
+            let mut steps: Vec<Step> = serde_json::from_str(&t.steps)
+                .map_err(|e| Error::Invalid(format!("task {}: steps: {e}", t.task_id)))?;
+            let mut lost = false;
+            for s in steps.iter_mut() {
+                let receipt = self
+                    .provider
+                    .get_transaction_receipt(s.tx_hash)
+                    .await
+                    .map_err(|e| {
+                        Error::Client(ogcr_client::Error::Rpc(format!(
+                            "reading the receipt of {}: {e}",
+                            s.tx_hash
+                        )))
+                    })?;
+                let same = receipt
+                    .as_ref()
+                    .is_some_and(|r| r.block_number == s.block_number);
+                if !same || lost {
+                    // This one is gone, and so is every later one of the task.
+                    lost = true;
+                    s.block_number = None;
+                    s.outputs = serde_json::Value::Null;
+                }
+            }
+            if !lost {
+                continue;
+            }
+            warn!(target: "ogcr::write::engine", task = %t.task_id, block = t.block_number, "the chain lost this task's block: sending its transaction again");
+            t.state = task_state::SENT.to_owned();
+            t.block_number = steps
+                .iter()
+                .rev()
+                .find_map(|s| s.block_number)
+                .map(|b| b as i64);
+            t.resource = None;
+            t.result = None;
+            t.steps = serde_json::to_string(&steps).expect("steps serialise");
+            self.save(&mut t).await?;
+        }
+        Ok(())
     }
 
     /// Moves confirmed tasks whose block the indexer has committed to `indexed`.
