@@ -4,7 +4,8 @@
 # Installs what is missing (the npm toolchain: forge, anvil, cast, solc-js, OpenZeppelin),
 # then runs the CI-style checks and all tests:
 #   Solidity: forge fmt --check, forge build --sizes, forge test (unit, fuzz, invariant)
-#             with the gas snapshots in snapshots/ compared against the committed figures;
+#             with the gas snapshots in snapshots/ compared against the committed figures,
+#             slither (pinned, in a venv) gated on contracts/slither-triage.json;
 #   Rust:     cargo fmt --check, cargo clippy -D warnings, cargo nextest, the store tests on
 #             both SQLite and PostgreSQL, the end-to-end tests (the README's write-API
 #             walkthrough among them, with curl and jq, installed from Debian if missing).
@@ -38,6 +39,9 @@ if [ -n "$(git status --porcelain -- snapshots 2>/dev/null)" ]; then
   git status --porcelain -- snapshots >&2
   exit 1
 fi
+
+step "slither on contracts/src (fails on a high or medium finding not triaged in contracts/slither-triage.json)"
+scripts/slither.sh
 
 step "cargo fmt --check"
 cargo fmt --all --check

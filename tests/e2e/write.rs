@@ -992,6 +992,31 @@ fn a_task_survives_kill_9_between_send_and_confirmation() {
     );
     let log = stack.log();
     assert!(log.contains("the chain lost this task's block"), "{log}");
+    // No configured private key reaches a log or an answer (issue 18: the log-secrets check).
+    let audit = client(&stack, &keys, "administrator");
+    let answers = [
+        holder.task(&task_id).to_string(),
+        audit
+            .stack
+            .request(
+                "GET",
+                "/audit?limit=500",
+                &[("Authorization", &format!("Bearer {}", audit.key))],
+                None,
+            )
+            .body
+            .to_string(),
+        stack.ok("/openapi.json").to_string(),
+        stack.ok("/health").to_string(),
+    ];
+    for (org, key) in orgs {
+        let secret = key.trim_start_matches("0x");
+        assert!(!log.contains(secret), "{org}'s private key is in the log");
+        for a in &answers {
+            assert!(!a.contains(secret), "{org}'s private key is in an answer");
+        }
+    }
     drop(holder);
+    drop(audit);
     let _ = stack.interrupt();
 }

@@ -745,12 +745,17 @@ fn banner(m: &Manifest, rpc: &str, api: &str, store: &Store, local: bool) {
     eprintln!("  curl -s {api}/projects");
     eprintln!("  curl -s '{api}/events?event=MRVVerified,CRURetired&limit=5'");
     eprintln!("  curl -s '{api}/cadt/v2/unit?page=1&limit=10'");
-    eprintln!(
-        "  ogcr project register crates/ogcr-core/examples-data/pdd-br-reforestation.geojson \\\n      --rpc-url {rpc} --private-key {}",
+    // A dev key only for the local chain, where it is anvil's well-known one.
+    let key = if local {
         DEV_ACCOUNTS[1].1
+    } else {
+        "$DEVELOPER_KEY"
+    };
+    eprintln!(
+        "  ogcr project register crates/ogcr-core/examples-data/pdd-br-reforestation.geojson \\\n      --rpc-url {rpc} --private-key {key}"
     );
     eprintln!("  ogcr index status");
-    eprintln!("Ctrl-C stops everything; `ogcr up` again resumes where it stopped.");
+    eprintln!("Ctrl-C (or SIGTERM) stops everything; `ogcr up` again resumes where it stopped.");
 }
 
 #[cfg(test)]
