@@ -581,17 +581,18 @@ impl Store {
 
     /// Verified bodies of the documents with these on-chain hashes, by hash.
     pub async fn verified_documents(&self, hashes: &[String]) -> Result<HashMap<String, Document>> {
+        // By primary key (hash, uri), the status checked here: a `status = …` condition lets
+        // the planner walk every verified document through documents_by_status instead.
         let sql = format!(
-            "SELECT {} FROM documents WHERE status = $1 AND hash IN ({{in}}) ORDER BY hash, uri",
+            "SELECT {} FROM documents WHERE hash IN ({{in}}) ORDER BY hash, uri",
             Document::COLUMNS.join(", ")
         );
         let mut out = HashMap::new();
-        for row in self
-            .fetch_in(&sql, vec![doc_status::VERIFIED.into()], hashes)
-            .await?
-        {
+        for row in self.fetch_in(&sql, vec![], hashes).await? {
             let d = Document::from_row(&row)?;
-            out.entry(d.hash.clone()).or_insert(d);
+            if d.status == doc_status::VERIFIED {
+                out.entry(d.hash.clone()).or_insert(d);
+            }
         }
         Ok(out)
     }
