@@ -194,7 +194,13 @@ impl Store {
             return Ok(None);
         };
         let rows = self
-            .rows("SELECT MIN(block_time) AS t FROM events".into(), vec![])
+            // The first event by primary key: block times never decrease along the chain, so
+            // this is MIN(block_time) without scanning the table.
+            .rows(
+                "SELECT block_time AS t FROM events ORDER BY block_number, log_index LIMIT 1"
+                    .into(),
+                vec![],
+            )
             .await?;
         let first_event_at = match rows.first() {
             Some(r) => get::<Option<i64>>(r, "events", "t")?,
