@@ -46,7 +46,14 @@ use crate::{AppState, error, routes, views};
         routes::exports::cadt,
         routes::exports::aef,
     ),
-    components(schemas(error::ErrorBody, views::Pagination, views::LedgerReference, views::Link)),
+    components(schemas(
+        error::ErrorBody,
+        views::Pagination,
+        views::LedgerReference,
+        views::Link,
+        views::UnverifiedProjectFeature,
+        views::UnverifiedMrvFeature,
+    )),
     tags(
         (name = "projects", description = "Projects and their PDDs"),
         (name = "monitoring", description = "Monitoring, reporting and verification"),
@@ -91,18 +98,90 @@ pub fn spec(public_url: &str) -> Value {
             schemas[def] = body;
         }
     }
-    for (feature, document) in [
-        ("ProjectFeature", "PddDocument"),
-        ("MrvFeature", "MrvDocument"),
+    // A Feature is its verified document, or before the document is verified a skeleton from
+    // chain data that says so.
+    for (feature, document, skeleton, what) in [
+        (
+            "ProjectFeature",
+            "PddDocument",
+            "UnverifiedProjectFeature",
+            "PDD",
+        ),
+        (
+            "MrvFeature",
+            "MrvDocument",
+            "UnverifiedMrvFeature",
+            "MRV report",
+        ),
     ] {
         let example = schemas[feature].get("example").cloned();
-        let mut s = json!({"$ref": format!("#/components/schemas/{document}")});
+        let mut s = json!({
+            "description": format!(
+                "The verified OGCR {what} with the registry's members, or — while the document \
+                 has not been fetched or does not match its on-chain hash — a Feature from chain \
+                 data whose `document.status` is `unverified`"
+            ),
+            "anyOf": [
+                {"$ref": format!("#/components/schemas/{document}")},
+                {"$ref": format!("#/components/schemas/{skeleton}")},
+            ],
+        });
         if let Some(e) = example {
             s["examples"] = json!([e]);
         }
         schemas[feature] = s;
     }
+    add_shared_responses(&mut doc);
     doc
+}
+
+/// The answers every data route can give besides its own: 429 from the rate limiter (which
+/// exempts `/health` and `/metrics`) and 503 when the database does not answer or has not
+/// been indexed yet (`/health` documents its own; `/metrics` reads no database). Both carry
+/// `Retry-After`.
+fn add_shared_responses(doc: &mut Value) {
+    let shared = [
+        (
+            "429",
+            "Rate limited (RATE_LIMIT_EXCEEDED); retry after `Retry-After` seconds",
+        ),
+        (
+            "503",
+            "The database does not answer, or the indexer has not indexed it yet \
+             (SERVICE_UNAVAILABLE); retry after `Retry-After` seconds",
+        ),
+    ];
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if matches!(path.as_str(), "/health" | "/metrics") {
+            continue;
+        }
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
+            let Some(responses) = op["responses"].as_object_mut() else {
+                continue;
+            };
+            for (code, description) in shared {
+                responses.entry(code).or_insert_with(|| {
+                    json!({
+                        "description": description,
+                        "headers": {"Retry-After": {
+                            "description": "Seconds to wait before retrying",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }},
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/ErrorBody"},
+                        }},
+                    })
+                });
+            }
+        }
+    }
 }
 
 /// Rewrites `#/$defs/X` refs inside an embedded schema to `#/components/schemas/{owner}_X`.

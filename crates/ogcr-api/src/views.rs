@@ -192,7 +192,8 @@ list!(
 );
 
 /// An OGCR PDD: a GeoJSON Feature valid against the OGCR PDD schema, with `ledger_reference`
-/// and `links` added by the registry (see `components/schemas/PddDocument`).
+/// and `links` added by the registry (see `components/schemas/PddDocument`), or, before the
+/// document is verified, an [`UnverifiedProjectFeature`].
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(value_type = Object, example = json!({
     "type": "Feature", "id": "OGCR-BR-0001", "ogcr_version": "0.1.0", "profile": "pdd",
@@ -206,7 +207,8 @@ list!(
 pub struct ProjectFeature(pub Value);
 
 /// An OGCR MRV report: a GeoJSON Feature valid against the OGCR MRV schema, with its on-chain
-/// verification status, `ledger_reference` and `links` (see `components/schemas/MrvDocument`).
+/// verification status, `ledger_reference` and `links` (see `components/schemas/MrvDocument`),
+/// or, before the document is verified, an [`UnverifiedMrvFeature`].
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(value_type = Object)]
 pub struct MrvFeature(pub Value);
@@ -242,15 +244,112 @@ pub fn parsed(doc: Option<&ogcr_store::Document>) -> Option<Value> {
 }
 
 /// The `document` member of a Feature served without its verified document.
-pub fn unverified(what: &str, hash: &str, uri: &str) -> Value {
-    serde_json::json!({
-        "status": "unverified",
-        "detail": format!(
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UnverifiedDocument {
+    /// Always `unverified`.
+    #[schema(example = "unverified")]
+    pub status: String,
+    /// What that means and where to look.
+    pub detail: String,
+    /// The document's hash as anchored on chain.
+    pub hash: String,
+    /// Where the document is published, as anchored.
+    pub uri: String,
+}
+
+/// The `document` member of a Feature served without its verified document (`what` names it:
+/// "PDD", "report").
+pub fn unverified(what: &str, hash: &str, uri: &str) -> UnverifiedDocument {
+    UnverifiedDocument {
+        status: "unverified".into(),
+        detail: format!(
             "the {what} has not been fetched, or does not match its on-chain hash; see `ogcr index status`"
         ),
-        "hash": hash,
-        "uri": uri,
-    })
+        hash: hash.to_owned(),
+        uri: uri.to_owned(),
+    }
+}
+
+/// A project served before its PDD is verified (not fetched yet, or not matching its on-chain
+/// hash): a Feature from chain data only, without geometry, whose `document` says so.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnverifiedProjectFeature {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    #[schema(example = "Feature")]
+    pub feature_type: String,
+    /// The project id.
+    pub id: String,
+    /// `pdd`.
+    #[schema(example = "pdd")]
+    pub profile: String,
+    /// Always `null`: the boundary is in the unverified document.
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<Value>,
+    /// What the chain says.
+    pub properties: UnverifiedProjectProperties,
+    /// The document that could not be served.
+    pub document: UnverifiedDocument,
+    /// The anchoring of the current version.
+    pub ledger_reference: LedgerReference,
+    /// Related resources.
+    pub links: Vec<Link>,
+}
+
+/// The properties of an [`UnverifiedProjectFeature`].
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnverifiedProjectProperties {
+    /// The project id (the name is in the document).
+    pub name: String,
+    /// OGCR status.
+    #[schema(example = "draft")]
+    pub status: String,
+    /// The developer account.
+    pub actor_id: String,
+    /// Registration time (RFC 3339).
+    pub creation_date: String,
+    /// Last on-chain change (RFC 3339).
+    pub last_updated: String,
+}
+
+/// A monitoring report served before its document is verified: a Feature from chain data
+/// only, without geometry, whose `document` says so.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnverifiedMrvFeature {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    #[schema(example = "Feature")]
+    pub feature_type: String,
+    /// `<project id>-MRV-<report id>`.
+    pub id: String,
+    /// `mrv`.
+    #[schema(example = "mrv")]
+    pub profile: String,
+    /// Always `null`: the geometry is in the unverified document.
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<Value>,
+    /// What the chain says.
+    pub properties: UnverifiedMrvProperties,
+    /// The document that could not be served.
+    pub document: UnverifiedDocument,
+    /// The submission.
+    pub ledger_reference: LedgerReference,
+    /// Related resources.
+    pub links: Vec<Link>,
+}
+
+/// The properties of an [`UnverifiedMrvFeature`].
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnverifiedMrvProperties {
+    /// The project id.
+    pub project_id: String,
+    /// First day of the monitoring period (`YYYY-MM-DD`).
+    pub start_date: String,
+    /// Last day of the monitoring period.
+    pub end_date: String,
+    /// pending, verified or rejected.
+    #[schema(example = "pending")]
+    pub verification_status: String,
 }
 
 /// A monitoring period.

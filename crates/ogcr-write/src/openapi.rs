@@ -455,10 +455,17 @@ pub fn openapi() -> Value {
             "400": error("Not a SHA-256 (VALIDATION_ERROR)"),
             "404": error("No such document here (RESOURCE_NOT_FOUND)"),
             "429": error("Rate limited (RATE_LIMIT_EXCEEDED)"),
+            "503": error("The database is not reachable (SERVICE_UNAVAILABLE)"),
         },
     }}));
     let mut schemas = Map::new();
     schema::<TaskView>(&mut schemas);
+    // `result` and `error` are `null` until the task confirms or fails.
+    let task = &mut schemas["TaskView"]["properties"];
+    task["result"]["type"] = json!(["object", "null"]);
+    task["error"]["type"] = json!(["object", "null"]);
+    task["error"]["properties"] = json!({ "message": { "type": "string" } });
+    task["error"]["required"] = json!(["message"]);
     schema::<TaskTransaction>(&mut schemas);
     schema::<ApproveBody>(&mut schemas);
     schema::<ProjectRejectBody>(&mut schemas);

@@ -149,9 +149,10 @@ pub async fn list(
 
 /// One credit.
 #[utoipa::path(get, path = "/credits/{credit_id}", operation_id = "getCredit", tag = "credits",
-    params(("credit_id" = i64, Path, description = "Token id")),
+    params(("credit_id" = i64, Path, description = "Token id", minimum = 1)),
     responses(
         (status = 200, description = "The credit", body = Credit),
+        (status = 400, description = "The id is not a positive 64-bit integer", body = ErrorBody),
         (status = 404, description = "No such credit", body = ErrorBody),
     ))]
 pub async fn one(
@@ -186,6 +187,7 @@ pub async fn one(
     responses(
         (status = 200, description = "A page of retirements, in chain order", body = RetirementList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 404, description = "No such project", body = ErrorBody),
     ))]
 pub async fn retirements(
     State(state): State<AppState>,
@@ -233,10 +235,10 @@ pub async fn retirements(
 /// One retirement: its public record. The id is the retired token's (what `ogcr cru retire`
 /// and `POST /credits/{id}/retire` answer).
 #[utoipa::path(get, path = "/retirements/{retirement_id}", operation_id = "getRetirement", tag = "credits",
-    params(("retirement_id" = i64, Path, description = "The retirement id (the retired token's id)")),
+    params(("retirement_id" = i64, Path, description = "The retirement id (the retired token's id)", minimum = 1)),
     responses(
         (status = 200, description = "The retirement", body = RetirementView),
-        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 400, description = "The id is not a positive 64-bit integer", body = ErrorBody),
         (status = 404, description = "No such retirement", body = ErrorBody),
     ))]
 pub async fn retirement(

@@ -8,7 +8,7 @@ use axum::{
 };
 use ogcr_store::{Document, MrvReport, query::MrvFilter};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::IntoParams;
 
 use crate::{
@@ -17,8 +17,8 @@ use crate::{
     params::{self, Q},
     routes::{chain, projects::find},
     views::{
-        LedgerReference, Link, MonitoringList, MrvFeature, Pagination, anchor, date, mrv_status,
-        parsed, rfc3339, unverified,
+        LedgerReference, Link, MonitoringList, MrvFeature, Pagination, UnverifiedMrvFeature,
+        UnverifiedMrvProperties, anchor, date, mrv_status, parsed, rfc3339, unverified,
     },
 };
 
@@ -111,10 +111,11 @@ pub async fn list(
 #[utoipa::path(get, path = "/projects/{project_id}/monitoring/{mrv_id}", operation_id = "getMonitoringReport", tag = "monitoring",
     params(
         ("project_id" = String, Path, description = "On-chain project id"),
-        ("mrv_id" = i64, Path, description = "On-chain report id"),
+        ("mrv_id" = i64, Path, description = "On-chain report id", minimum = 1),
     ),
     responses(
         (status = 200, description = "The MRV Feature with its verification status and ledger reference", body = MrvFeature),
+        (status = 400, description = "The report id is not a positive 64-bit integer", body = ErrorBody),
         (status = 404, description = "No such project or report", body = ErrorBody),
     ))]
 pub async fn one(
@@ -181,21 +182,22 @@ fn feature(
     ];
     let ledger = LedgerReference::new(chain_id, &m.submitted_tx, m.submitted_block, m.submitted_at);
     let Some(mut body) = parsed(doc) else {
-        return json!({
-            "type": "Feature",
-            "id": format!("{project_id}-MRV-{}", m.mrv_id),
-            "profile": "mrv",
-            "geometry": null,
-            "properties": {
-                "project_id": project_id,
-                "start_date": date(m.period_start),
-                "end_date": date(m.period_end - 1),
-                "verification_status": mrv_status(&m.status),
+        let skeleton = UnverifiedMrvFeature {
+            feature_type: "Feature".into(),
+            id: format!("{project_id}-MRV-{}", m.mrv_id),
+            profile: "mrv".into(),
+            geometry: None,
+            properties: UnverifiedMrvProperties {
+                project_id: project_id.to_owned(),
+                start_date: date(m.period_start),
+                end_date: date(m.period_end - 1),
+                verification_status: mrv_status(&m.status).to_owned(),
             },
-            "document": unverified("report", &m.mrv_hash, &m.uri),
-            "ledger_reference": ledger,
-            "links": links,
-        });
+            document: unverified("report", &m.mrv_hash, &m.uri),
+            ledger_reference: ledger,
+            links,
+        };
+        return serde_json::to_value(skeleton).expect("features serialise");
     };
     if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
         props.insert("verification_status".into(), mrv_status(&m.status).into());

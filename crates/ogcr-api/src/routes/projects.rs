@@ -11,7 +11,7 @@ use ogcr_store::{
     query::{ProjectFilter, ProjectRow},
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -20,8 +20,9 @@ use crate::{
     params::{self, Q},
     routes::chain,
     views::{
-        LedgerReference, Link, Pagination, ProjectFeature, ProjectList, anchor, ogcr_status,
-        onchain_status, parsed, rfc3339, unverified,
+        LedgerReference, Link, Pagination, ProjectFeature, ProjectList, UnverifiedProjectFeature,
+        UnverifiedProjectProperties, anchor, ogcr_status, onchain_status, parsed, rfc3339,
+        unverified,
     },
 };
 
@@ -153,7 +154,6 @@ pub struct DecisionEntry {
     responses(
         (status = 200, description = "A page of projects", body = ProjectList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -314,10 +314,11 @@ pub async fn history(
 #[utoipa::path(get, path = "/projects/{project_id}/versions/{version}", operation_id = "getProjectVersion", tag = "projects",
     params(
         ("project_id" = String, Path, description = "On-chain project id"),
-        ("version" = i64, Path, description = "PDD version, from 1"),
+        ("version" = i64, Path, description = "PDD version, from 1", minimum = 1),
     ),
     responses(
         (status = 200, description = "The PDD version", body = ProjectFeature),
+        (status = 400, description = "The version is not a positive 64-bit integer", body = ErrorBody),
         (status = 404, description = "No such project, version or verified document", body = ErrorBody),
     ))]
 pub async fn version(
@@ -428,22 +429,23 @@ fn feature(state: &AppState, chain_id: i64, r: &ProjectRow, doc: Option<&Documen
             .unwrap_or((p.registered_block, p.registered_tx.clone(), p.registered_at));
     let ledger = LedgerReference::new(chain_id, &tx, block, time);
     let Some(mut body) = parsed(doc) else {
-        return json!({
-            "type": "Feature",
-            "id": id,
-            "profile": "pdd",
-            "geometry": null,
-            "properties": {
-                "name": id,
-                "status": ogcr_status(&p.status),
-                "actor_id": p.developer,
-                "creation_date": rfc3339(p.registered_at),
-                "last_updated": rfc3339(p.updated_at),
+        let skeleton = UnverifiedProjectFeature {
+            feature_type: "Feature".into(),
+            id: id.clone(),
+            profile: "pdd".into(),
+            geometry: None,
+            properties: UnverifiedProjectProperties {
+                name: id.clone(),
+                status: ogcr_status(&p.status),
+                actor_id: p.developer.clone(),
+                creation_date: rfc3339(p.registered_at),
+                last_updated: rfc3339(p.updated_at),
             },
-            "document": unverified("PDD", &p.pdd_hash, &p.pdd_uri),
-            "ledger_reference": ledger,
-            "links": links,
-        });
+            document: unverified("PDD", &p.pdd_hash, &p.pdd_uri),
+            ledger_reference: ledger,
+            links,
+        };
+        return serde_json::to_value(skeleton).expect("features serialise");
     };
     if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
         props.insert("status".into(), ogcr_status(&p.status).into());
