@@ -33,6 +33,13 @@ fn path_param(name: &str, description: &str, example: Value) -> Value {
             "schema": { "type": "string" }, "example": example })
 }
 
+/// A path parameter whose values match `pattern` (others are 400).
+fn path_param_matching(name: &str, description: &str, example: Value, pattern: &str) -> Value {
+    let mut p = path_param(name, description, example);
+    p["schema"]["pattern"] = json!(pattern);
+    p
+}
+
 /// One write operation.
 struct Op {
     method: &'static str,
@@ -50,11 +57,12 @@ struct Op {
     query: Vec<Value>,
 }
 
-fn common_headers() -> Vec<Value> {
+fn common_headers(op_id: &str) -> Vec<Value> {
     vec![
         json!({ "name": "Idempotency-Key", "in": "header", "required": false,
-            "description": "Makes the request safe to retry: the same key and body answer the first answer; the same key with another body is 422.",
-            "schema": { "type": "string", "maxLength": 255 }, "example": "9b2d6c1e-retire-1" }),
+            "description": "Makes the request safe to retry: the same key and body answer the first answer; the same key with another body is 422. 1–255 visible ASCII characters.",
+            "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$" },
+            "example": format!("9b2d6c1e-{op_id}-1") }),
         json!({ "name": "Prefer", "in": "header", "required": false,
             "description": "`wait=N` (RFC 7240): wait up to N seconds (at most 120) and answer the indexed resource instead of the task.",
             "schema": { "type": "string" }, "example": "wait=30" }),
@@ -64,7 +72,7 @@ fn common_headers() -> Vec<Value> {
 fn operation(op: &Op) -> Value {
     let mut params = op.params.clone();
     params.extend(op.query.iter().cloned());
-    params.extend(common_headers());
+    params.extend(common_headers(op.id));
     let (resource, done) = op.resource;
     let mut responses = Map::new();
     responses.insert(
@@ -139,15 +147,21 @@ fn pid() -> Value {
 }
 
 fn mid() -> Value {
-    path_param(
+    path_param_matching(
         "mrv_id",
-        "Report number (or `<project>-MRV-<number>`)",
+        "Report number (the on-chain report id)",
         json!("11"),
+        "^[0-9]+$",
     )
 }
 
 fn cid() -> Value {
-    path_param("credit_id", "Credit (token) id", json!("23"))
+    path_param_matching(
+        "credit_id",
+        "Credit (token) id, or `cru_<id>`",
+        json!("23"),
+        "^(cru_)?[0-9]+$",
+    )
 }
 
 fn h(c: char) -> String {
@@ -391,6 +405,58 @@ fn operations() -> Vec<Op> {
     ]
 }
 
+/// The members each body needs, and the groups of which it needs one (`reasons` or the
+/// comments, a reason or its alias). The structs keep every member optional so that a 422 can
+/// name all that are missing at once; the schemas say what a valid body holds.
+const REQUIRED: &[(&str, &[&str], &[&str])] = &[
+    (
+        "ApproveBody",
+        &["validation_report_hash", "crediting_start", "crediting_end"],
+        &[],
+    ),
+    ("ProjectRejectBody", &[], &["reasons", "comments"]),
+    ("ArchiveBody", &["reason"], &[]),
+    (
+        "MrvRejectBody",
+        &["verification_report_hash"],
+        &["reasons", "verifier_comments"],
+    ),
+    ("IssueBody", &["mrv_id", "amount"], &[]),
+    ("TransferBody", &["credit_ids", "recipient"], &[]),
+    ("SplitBody", &["amount"], &[]),
+    (
+        "RetireBody",
+        &["beneficiary"],
+        &["reason", "retirement_reason"],
+    ),
+    ("CancelBody", &["reason"], &[]),
+];
+
+/// Marks the members of [`REQUIRED`] required (or one of each group) and not null. Panics on
+/// a member the schema does not have, so that renaming one fails the OpenAPI tests.
+fn require(schemas: &mut Map<String, Value>) {
+    for (name, members, one_of) in REQUIRED {
+        let schema = &mut schemas[*name];
+        for m in members.iter().chain(one_of.iter()) {
+            let member = schema["properties"]
+                .get_mut(*m)
+                .unwrap_or_else(|| panic!("{name} has no member {m}"));
+            if let Some(types) = member["type"].as_array_mut() {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    member["type"] = types[0].clone();
+                }
+            }
+        }
+        if !members.is_empty() {
+            schema["required"] = json!(members);
+        }
+        if !one_of.is_empty() {
+            schema["anyOf"] = one_of.iter().map(|m| json!({ "required": [m] })).collect();
+        }
+    }
+}
+
 /// The write API's paths and components, to merge into the read API's document.
 pub fn openapi() -> Value {
     let mut paths = Map::new();
@@ -449,7 +515,7 @@ pub fn openapi() -> Value {
     paths.insert("/documents/{sha256}".into(), json!({ "get": {
         "operationId": "getDocument", "tags": ["writes"], "summary": "The bytes of an anchored document",
         "description": "The CS-01 canonical JSON of a PDD or MRV whose SHA-256 the chain anchors, for remote indexers to fetch and hash-check. Public.",
-        "parameters": [path_param("sha256", "SHA-256 of the document (hex)", json!("eb28a11acea4bcc6364915826eca66f520d9aa7d1ce087136e862cc681290279"))],
+        "parameters": [path_param_matching("sha256", "SHA-256 of the document (64 hex digits, optionally 0x-prefixed)", json!("eb28a11acea4bcc6364915826eca66f520d9aa7d1ce087136e862cc681290279"), "^(0x)?[0-9a-fA-F]{64}$")],
         "responses": {
             "200": {"description": "The document", "content": {"application/json": {"schema": {"type": "object"}}}},
             "400": error("Not a SHA-256 (VALIDATION_ERROR)"),
@@ -477,6 +543,7 @@ pub fn openapi() -> Value {
     schema::<SplitBody>(&mut schemas);
     schema::<RetireBody>(&mut schemas);
     schema::<CancelBody>(&mut schemas);
+    require(&mut schemas);
     json!({
         "paths": paths,
         "components": {

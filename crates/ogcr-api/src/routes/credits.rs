@@ -35,17 +35,25 @@ pub struct CreditQuery {
     #[param(example = 2024)]
     vintage: Option<i64>,
     /// Year of issuance (mint).
+    #[param(minimum = 1970, maximum = 9998)]
     issuance_year: Option<i64>,
     /// Owner address.
+    #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
     owner: Option<String>,
     /// Statuses, comma-separated: active, retired, cancelled, buffer.
-    #[param(example = "active")]
+    #[param(
+        example = "active",
+        pattern = r"^(active|retired|cancelled|buffer)(,(active|retired|cancelled|buffer))*$"
+    )]
     status: Option<String>,
     /// Labels the block must carry, comma-separated: corsia, article6.
+    #[param(pattern = r"^(corsia|article6)(,(corsia|article6))*$")]
     label: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     offset: Option<i64>,
     /// `next_cursor` of the previous page (empty: first page of keyset pagination).
     cursor: Option<String>,
@@ -64,14 +72,23 @@ pub struct RetirementQuery {
     #[param(example = "Acme Airlines")]
     beneficiary: Option<String>,
     /// Owner whose units were retired.
+    #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
     owner: Option<String>,
     /// Retired on or after (date or date-time).
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     from: Option<String>,
     /// Retired before.
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     to: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     offset: Option<i64>,
     /// `next_cursor` of the previous page (empty: first page of keyset pagination).
     cursor: Option<String>,

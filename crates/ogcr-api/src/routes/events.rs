@@ -28,22 +28,34 @@ pub const CONTRACTS: &[&str] = &[
 pub struct EventQuery {
     /// Contracts, comma-separated: OGCRAccessControl, ProjectRegistry, MRVRegistry,
     /// CarbonRemovalUnit.
-    #[param(example = "MRVRegistry")]
+    #[param(
+        example = "MRVRegistry",
+        pattern = r"^(OGCRAccessControl|ProjectRegistry|MRVRegistry|CarbonRemovalUnit)(,(OGCRAccessControl|ProjectRegistry|MRVRegistry|CarbonRemovalUnit))*$"
+    )]
     contract: Option<String>,
     /// Event names, comma-separated (e.g. MRVVerified,CRUMinted,CRURetired).
-    #[param(example = "MRVVerified")]
+    #[param(
+        example = "MRVVerified",
+        pattern = r"^[A-Za-z0-9_]{1,64}(,[A-Za-z0-9_]{1,64})*$"
+    )]
     event: Option<String>,
     /// From this block (inclusive).
+    #[param(minimum = 0)]
     from_block: Option<i64>,
     /// Up to this block (inclusive).
+    #[param(minimum = 0)]
     to_block: Option<i64>,
     /// Transaction hash.
+    #[param(pattern = r"^0[xX][0-9a-fA-F]{64}$")]
     tx: Option<String>,
     /// An address the event concerns: emitter, indexed topic or address argument.
+    #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
     address: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     offset: Option<i64>,
     /// `next_cursor` of the previous page (constant cost at any depth).
     cursor: Option<String>,

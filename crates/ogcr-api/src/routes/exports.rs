@@ -22,10 +22,10 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct CadtQuery {
     /// **Required.** The 1-based page number.
-    #[param(example = 1, minimum = 1)]
+    #[param(example = 1, minimum = 1, required = true)]
     page: Option<u64>,
     /// **Required.** Records per page, 1–1000.
-    #[param(example = 100, minimum = 1, maximum = 1000)]
+    #[param(example = 100, minimum = 1, maximum = 1000, required = true)]
     limit: Option<u64>,
 }
 
@@ -36,16 +36,16 @@ pub struct CadtQuery {
 pub struct AefQuery {
     /// **Required.** The host Party: a CAD Trust `location_country` name or an ISO 3166-1
     /// alpha-2 code.
-    #[param(example = "BR")]
+    #[param(example = "BR", required = true, pattern = r"\S")]
     party: Option<String>,
     /// **Required.** The reporting year (calendar year, UTC).
-    #[param(example = 2026)]
+    #[param(example = 2026, required = true, minimum = 1900, maximum = 2100)]
     year: Option<i32>,
     /// **Required.** The 1-based page number.
-    #[param(example = 1, minimum = 1)]
+    #[param(example = 1, minimum = 1, required = true)]
     page: Option<u64>,
     /// **Required.** Records per page, 1–1000.
-    #[param(example = 100, minimum = 1, maximum = 1000)]
+    #[param(example = 100, minimum = 1, maximum = 1000, required = true)]
     limit: Option<u64>,
 }
 

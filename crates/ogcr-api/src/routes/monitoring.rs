@@ -28,18 +28,30 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct MonitoringQuery {
     /// Verification statuses, comma-separated: pending, verified, rejected.
-    #[param(example = "verified")]
+    #[param(
+        example = "verified",
+        pattern = r"^(pending|verified|rejected)(,(pending|verified|rejected))*$"
+    )]
     status: Option<String>,
     /// Verifier address.
+    #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
     verifier: Option<String>,
     /// Reports whose monitoring period ends after this date.
-    #[param(example = "2024-01-01")]
+    #[param(
+        example = "2024-01-01",
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     period_from: Option<String>,
     /// Reports whose monitoring period starts before this date.
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     period_to: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     offset: Option<i64>,
     /// `next_cursor` of the previous page (empty: first page of keyset pagination).
     cursor: Option<String>,

@@ -53,11 +53,17 @@ pub const TYPES: &[&str] = &[
 #[into_params(parameter_in = Query)]
 pub struct ProjectQuery {
     /// Statuses, comma-separated: draft, submitted, under_review, approved, rejected, archived.
-    #[param(example = "approved")]
+    #[param(
+        example = "approved",
+        pattern = r"^(draft|submitted|under_review|approved|rejected|archived)(,(draft|submitted|under_review|approved|rejected|archived))*$"
+    )]
     status: Option<String>,
     /// OGCR project types, comma-separated (afforestation, reforestation, soil_carbon, biochar,
     /// direct_air_capture, enhanced_weathering, blue_carbon, biomass_energy_ccs).
-    #[param(example = "reforestation,biochar")]
+    #[param(
+        example = "reforestation,biochar",
+        pattern = r"^(afforestation|reforestation|soil_carbon|biochar|direct_air_capture|enhanced_weathering|blue_carbon|biomass_energy_ccs)(,(afforestation|reforestation|soil_carbon|biochar|direct_air_capture|enhanced_weathering|blue_carbon|biomass_energy_ccs))*$"
+    )]
     project_type: Option<String>,
     /// Methodology id of the PDD.
     #[param(example = "VM0047")]
@@ -68,17 +74,31 @@ pub struct ProjectQuery {
     #[param(example = "-50,-5,-45,0")]
     bbox: Option<String>,
     /// Registered on or after (date or RFC 3339 date-time).
-    #[param(example = "2026-01-01")]
+    #[param(
+        example = "2026-01-01",
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     created_from: Option<String>,
     /// Registered before.
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     created_to: Option<String>,
     /// Validated on or after.
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     approved_from: Option<String>,
     /// Validated before.
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     approved_to: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Rows to skip (offset pagination).
+    #[param(minimum = 0)]
     offset: Option<i64>,
     /// `next_cursor` of the previous page (keyset pagination: deep pages cost the same as
     /// the first).
