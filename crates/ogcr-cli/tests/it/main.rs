@@ -7,6 +7,7 @@ mod crash;
 mod export;
 /// What `ogcr index` makes of the lifecycle.
 mod index;
+mod keys;
 /// The chain lifecycle against anvil.
 mod lifecycle;
 
