@@ -8,7 +8,9 @@
 #             slither (pinned, in a venv) gated on contracts/slither-triage.json;
 #   Rust:     cargo fmt --check, cargo clippy -D warnings, cargo nextest, the store tests on
 #             both SQLite and PostgreSQL, the end-to-end tests (the README's write-API
-#             walkthrough among them, with curl and jq, installed from Debian if missing).
+#             walkthrough among them, with curl and jq, installed from Debian if missing);
+#   API:      schemathesis (pinned, in a venv) against a demo stack: every operation, no 5xx,
+#             responses as documented (scripts/fuzz-api.sh).
 # PostgreSQL: a throwaway cluster from scripts/pg-test-cluster.sh (which installs the Debian
 # package if needed), stopped and deleted on exit, unless OGCR_TEST_POSTGRES_URL is already set
 # (then that server is used). OGCR_REQUIRE_POSTGRES=1 makes a test fail rather than skip the
@@ -77,3 +79,6 @@ else
   echo "cargo-nextest not installed; using cargo test"
   cargo test --workspace --locked
 fi
+
+step "API fuzzing: schemathesis over every operation of a demo stack's /openapi.json (>= 10 000 requests)"
+OGCR_BIN="$PWD/target/debug/ogcr" scripts/fuzz-api.sh

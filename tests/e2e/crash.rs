@@ -70,7 +70,14 @@ fn a_leftover_anvil_of_the_same_directory_is_reclaimed() {
     let (anvil_port, api_port) = (free_port(), free_port());
     std::fs::create_dir_all(dir.path().join(".ogcr")).unwrap();
     let state = dir.path().join(".ogcr/anvil-state.json");
-    let mut orphan = Command::new(ogcr_e2e::anvil_bin())
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let orphan = Command::new(ogcr_e2e::anvil_bin())
         .args([
             "--host",
             "127.0.0.1",
@@ -85,9 +92,11 @@ fn a_leftover_anvil_of_the_same_directory_is_reclaimed() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Killed when the test ends, whatever happens (a failed assertion must not leave it).
+    let mut orphan = Reap(orphan);
     std::fs::write(
         dir.path().join(".ogcr/anvil.pid"),
-        format!("{} {anvil_port}\n", orphan.id()),
+        format!("{} {anvil_port}\n", orphan.0.id()),
     )
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -104,14 +113,14 @@ fn a_leftover_anvil_of_the_same_directory_is_reclaimed() {
     );
     // The leftover was stopped, and the chain served now is the new anvil's.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while orphan.try_wait().unwrap().is_none() {
+    while orphan.0.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "the leftover anvil still runs");
         std::thread::sleep(Duration::from_millis(100));
     }
     let pid = std::fs::read_to_string(dir.path().join(".ogcr/anvil.pid")).unwrap();
     assert_ne!(
         pid.split_whitespace().next().unwrap(),
-        orphan.id().to_string()
+        orphan.0.id().to_string()
     );
     let _ = stack.interrupt();
 }

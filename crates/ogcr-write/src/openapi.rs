@@ -149,9 +149,9 @@ fn pid() -> Value {
 fn mid() -> Value {
     path_param_matching(
         "mrv_id",
-        "Report number (the on-chain report id)",
+        "Report number (the on-chain report id), or `<project_id>-MRV-<number>` (the id the read API gives a report whose document it has not read)",
         json!("11"),
-        "^[0-9]+$",
+        "^([0-9]+|.+-MRV-[0-9]+)$",
     )
 }
 

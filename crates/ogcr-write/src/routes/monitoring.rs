@@ -232,12 +232,26 @@ async fn open_report(
     project_id: &str,
     mrv_id: &str,
 ) -> Result<(u64, MrvReport), ApiError> {
-    let id: u64 = mrv_id.parse().map_err(|_| {
-        ApiError::invalid(
-            "mrv_id",
-            format!("{:?} is not a report number", truncate(mrv_id, 40)),
-        )
-    })?;
+    // The report's number, or `<project>-MRV-<number>` as the read API names a report whose
+    // document it has not read.
+    let number = mrv_id
+        .strip_prefix(project_id)
+        .and_then(|r| r.strip_prefix("-MRV-"))
+        .unwrap_or(mrv_id);
+    let id: u64 = number
+        .parse()
+        .ok()
+        .filter(|n| (1..=i64::MAX as u64).contains(n))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "mrv_id",
+                format!(
+                    "{:?} is not a report number (1 to 2^63-1, or {}-MRV-<number>)",
+                    truncate(mrv_id, 40),
+                    truncate(project_id, 60)
+                ),
+            )
+        })?;
     let project = indexed_project(store, project_id).await?;
     let report = match store.mrv_report(id as i64).await? {
         Some(r) if r.project_key == project.project_key => r,
