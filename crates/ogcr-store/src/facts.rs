@@ -9,6 +9,34 @@ use crate::{
     write::insert_all,
 };
 
+impl Store {
+    /// The verified PDD bodies of every project not archived whose area may meet `bbox`
+    /// (`[west, south, east, north]`, degrees): its facts' box intersects it, or it has no box.
+    /// `None` gives them all. (A PDD's box encloses its geometry — validation checks it — so
+    /// no overlapping project is left out.)
+    pub async fn pdd_bodies_near(&self, bbox: Option<[f64; 4]>) -> Result<Vec<String>> {
+        let mut sql = "SELECT d.body FROM projects p \
+             JOIN documents d ON d.hash = p.pdd_hash AND d.status = $1 \
+             LEFT JOIN pdd_facts f ON f.hash = p.pdd_hash \
+             WHERE p.status <> 'archived' AND d.body IS NOT NULL"
+            .to_owned();
+        let mut vals: Vec<crate::Val> = vec![doc_status::VERIFIED.into()];
+        if let Some([w, s, e, n]) = bbox {
+            sql.push_str(
+                " AND (f.west_e7 IS NULL OR (f.west_e7 <= $2 AND f.east_e7 >= $3 \
+                 AND f.south_e7 <= $4 AND f.north_e7 >= $5))",
+            );
+            vals.extend([to_e7(e), to_e7(w), to_e7(n), to_e7(s)].map(crate::Val::from));
+        }
+        sql.push_str(" ORDER BY p.project_key");
+        self.rows(sql, vals)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+}
+
 /// Degrees → integer units of 1e-7 degrees.
 pub fn to_e7(deg: f64) -> i64 {
     (deg * 1e7).round() as i64

@@ -38,18 +38,16 @@ pub(crate) async fn indexed_project(store: &Store, id: &str) -> Result<Project, 
     }
 }
 
-/// Every registered project's PDD, as the indexer verified it (archived ones excluded).
-pub(crate) async fn known_pdds(store: &Store) -> Result<Vec<Pdd>, ApiError> {
-    let projects = store.all::<Project>().await?;
-    let hashes: Vec<String> = projects
+/// The registered projects' PDDs (archived ones excluded) whose area may meet `bbox`, as the
+/// indexer verified them; all of them without a box.
+pub(crate) async fn known_pdds(
+    store: &Store,
+    bbox: Option<[f64; 4]>,
+) -> Result<Vec<Pdd>, ApiError> {
+    Ok(store
+        .pdd_bodies_near(bbox)
+        .await?
         .iter()
-        .filter(|p| p.status != "archived")
-        .map(|p| p.pdd_hash.clone())
-        .collect();
-    let docs = store.verified_documents(&hashes).await?;
-    Ok(docs
-        .values()
-        .filter_map(|d| d.body.as_deref())
         .filter_map(|b| serde_json::from_str::<Pdd>(b).ok())
         .collect())
 }
@@ -153,7 +151,14 @@ async fn validate_pdd(
     replacing: Option<&str>,
 ) -> Result<Pdd, ApiError> {
     let methodologies = MethodologyRegistry::builtin();
-    let mut known = known_pdds(&state.store).await?;
+    // Only the projects whose box meets this boundary's can overlap it.
+    let bbox = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| {
+            serde_json::from_value::<ogcr_core::Geometry>(v.get("geometry")?.clone()).ok()
+        })
+        .and_then(|g| g.bounds());
+    let mut known = known_pdds(&state.store, bbox).await?;
     if let Some(id) = replacing {
         known.retain(|p| p.id != id);
     }
