@@ -27,6 +27,8 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
     /// @notice Label bit: authorised for Article 6 use (needs an ITMO reference).
     uint8 public constant LABEL_ARTICLE6_AUTHORIZED = 2;
     uint8 private constant _LABEL_MASK = LABEL_CORSIA_ELIGIBLE | LABEL_ARTICLE6_AUTHORIZED;
+    /// @dev The highest documented retirement reason code (4: other compliance).
+    uint8 private constant _MAX_REASON_CODE = 4;
     uint256 private constant _MAX_ITMO_LENGTH = 128;
 
     IMRVRegistry private immutable _mrv;
@@ -109,6 +111,7 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
         whenNotPaused
         returns (uint256 retiredTokenId)
     {
+        _requireKnownReason(info.reasonCode);
         address owner = _requireHolderOrApproved(tokenId);
         retiredTokenId = _retire(tokenId, owner, amount, info);
     }
@@ -116,11 +119,17 @@ contract CarbonRemovalUnit is ICarbonRemovalUnit, ERC721, AuthorityGated {
     /// @inheritdoc ICarbonRemovalUnit
     function retireBatch(uint256[] calldata tokenIds, RetirementInfo calldata info) external whenNotPaused {
         if (tokenIds.length == 0) revert CRUInvalidAmount(0);
+        _requireKnownReason(info.reasonCode);
         for (uint256 i; i < tokenIds.length; ++i) {
             uint256 tokenId = tokenIds[i];
             address owner = _requireHolderOrApproved(tokenId);
             _retire(tokenId, owner, _units[tokenId].amount, info);
         }
+    }
+
+    /// @dev Reverts unless `reasonCode` is one of the documented retirement reasons.
+    function _requireKnownReason(uint8 reasonCode) private pure {
+        if (reasonCode > _MAX_REASON_CODE) revert CRUInvalidReason(reasonCode);
     }
 
     /// @inheritdoc ICarbonRemovalUnit

@@ -320,6 +320,25 @@ contract CarbonRemovalUnitTest is OGCRTest {
         cru.retire(other, 10, info);
     }
 
+    function test_retire_revertsOnUnknownReason() public {
+        uint256 id = _issue(mrvId, 10);
+        ICarbonRemovalUnit.RetirementInfo memory info = _retirement();
+        info.reasonCode = 5;
+        vm.prank(holder);
+        vm.expectRevert(abi.encodeWithSelector(ICarbonRemovalUnit.CRUInvalidReason.selector, 5));
+        cru.retire(id, 10, info);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        info.reasonCode = 9;
+        vm.prank(holder);
+        vm.expectRevert(abi.encodeWithSelector(ICarbonRemovalUnit.CRUInvalidReason.selector, 9));
+        cru.retireBatch(ids, info);
+        info.reasonCode = 4;
+        vm.prank(holder);
+        cru.retire(id, 10, info);
+        vm.assertEq(_status(id), uint256(uint8(ICarbonRemovalUnit.UnitStatus.Retired)));
+    }
+
     function test_retire_revertsForBuffer() public {
         ICarbonRemovalUnit.IssueParams memory p = _issueParams(mrvId, 10);
         p.bufferAmount = 5;

@@ -161,6 +161,10 @@ interface ICarbonRemovalUnit is IERC721 {
     /// @notice Unknown label bits, or Article 6 label and ITMO reference inconsistent.
     /// @param labels The labels.
     error CRUInvalidLabels(uint8 labels);
+    /// @notice A retirement reason code outside the documented ones (0–4, see RetirementInfo):
+    /// a claim is on chain forever, so an undefined purpose is refused.
+    /// @param reasonCode The code given.
+    error CRUInvalidReason(uint8 reasonCode);
 
     /// @notice Issue a serial block (and optionally a buffer block) against a verified report. REGISTRY_OPERATOR.
     /// @param p Issuance arguments.

@@ -233,6 +233,11 @@ fn cru(e: CarbonRemovalUnit::CarbonRemovalUnitErrors) -> String {
             "{} neither holds CRU token {} nor is approved for it",
             e.caller, e.tokenId
         ),
+        E::CRUInvalidReason(e) => format!(
+            "retirement reason code {} is not defined: use 0 unspecified, 1 voluntary \
+             offsetting, 2 CORSIA, 3 NDC / Article 6 or 4 other compliance",
+            e.reasonCode
+        ),
         E::CRUInvalidLabels(e) => format!(
             "labels {} are invalid: known bits are 1 (CORSIA) and 2 (Article 6, which needs an \
              ITMO reference of printable ASCII without quotes or backslashes)",

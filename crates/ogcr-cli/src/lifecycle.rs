@@ -647,8 +647,9 @@ enum CruCommand {
         /// Beneficiary identifier (LEI, DID, …).
         #[arg(long, default_value = "")]
         beneficiary_id: String,
-        /// 1 voluntary, 2 CORSIA, 3 NDC / Article 6, 4 other compliance, 0 unspecified.
-        #[arg(long, default_value_t = 1)]
+        /// 1 voluntary offsetting, 2 CORSIA, 3 NDC / Article 6, 4 other compliance, 0
+        /// unspecified (the contract refuses any other code).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=4))]
         reason_code: u8,
         /// Free-text detail.
         #[arg(long, default_value = "")]

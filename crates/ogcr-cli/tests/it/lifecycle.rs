@@ -375,6 +375,19 @@ fn full_lifecycle_through_the_cli() {
         ],
         "token 1 holds 750 t; retiring 751 t is more than it holds",
     );
+    cli.fails(
+        Some(5),
+        &[
+            "cru",
+            "retire",
+            "1",
+            "--reason-code",
+            "9",
+            "--beneficiary",
+            "Acme Airlines",
+        ],
+        "9 is not in 0..=4",
+    );
     let held = cli.ok(None, &["cru", "list", HOLDER]);
     let amounts: Vec<u64> = held
         .as_array()

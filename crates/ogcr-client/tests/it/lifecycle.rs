@@ -455,6 +455,13 @@ async fn full_lifecycle_from_registration_to_retirement() {
         w.holder.retire(t1, 701, info.clone()).await,
         &["token 1 holds 700 t; retiring 701 t is more than it holds"],
     );
+    // An undefined reason is refused by the contract itself (issue 16), decoded.
+    let mut undefined = info.clone();
+    undefined.reasonCode = 9;
+    assert_revert(
+        w.holder.retire(t1, 1, undefined).await,
+        &["retirement reason code 9 is not defined"],
+    );
     assert_revert(
         w.stranger.retire(retired, 100, info).await,
         &[&format!("CRU token {retired} is retired")],
