@@ -40,8 +40,24 @@ fn query_error(text: &str) -> ApiError {
         return ApiError::invalid(&rest[..end], format!("unknown parameter: {msg}"));
     }
     match msg.split_once(": ") {
-        Some((field, why)) if !field.contains(' ') => ApiError::invalid(field, why.to_owned()),
+        Some((field, why)) if !field.contains(' ') => ApiError::invalid(field, expected(why)),
         _ => ApiError::invalid("query", msg.to_owned()),
+    }
+}
+
+/// What a value should look like, instead of the parser's words ("invalid digit found in
+/// string").
+fn expected(why: &str) -> String {
+    if why.contains("invalid digit") || why.contains("cannot parse integer") {
+        "expected a whole number, e.g. 20".to_owned()
+    } else if why.contains("number too large") || why.contains("number too small") {
+        "expected a whole number within 64 bits".to_owned()
+    } else if why.contains("cannot parse float") || why.contains("invalid float") {
+        "expected a number, e.g. 12.5".to_owned()
+    } else if why.contains("provided string was not `true` or `false`") {
+        "expected true or false".to_owned()
+    } else {
+        why.to_owned()
     }
 }
 
@@ -259,6 +275,8 @@ mod tests {
         let e =
             query_error("Failed to deserialize query string: limit: invalid digit found in string");
         assert_eq!(e.details[0].field, "limit");
+        assert_eq!(e.details[0].message, "expected a whole number, e.g. 20");
+        assert!(!e.message.contains("invalid digit"));
         let e = query_error(
             "Failed to deserialize query string: unknown field `stauts`, expected one of `status`",
         );
