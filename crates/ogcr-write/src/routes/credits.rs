@@ -1,21 +1,15 @@
 //! `POST /credits/issue`, `/credits/transfer`, `/credits/{id}/split|retire|cancel`.
 
 use alloy::primitives::Address;
-use axum::{
-    Extension,
-    body::Bytes,
-    extract::{Path, State},
-    http::HeaderMap,
-    response::Response,
-};
-use ogcr_api::{ApiError, FieldError, middleware::RequestId};
+use axum::{extract::Path, response::Response};
+use ogcr_api::{ApiError, FieldError};
 use ogcr_store::{Store, Token};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{Caller, Gate, Planned, Role, address, bad, json_body, truncate};
-use crate::{Scope, WriteState, ops::Operation};
+use super::{Caller, Planned, Role, WriteRequest, address, bad, json_body, truncate};
+use crate::{Scope, ops::Operation};
 
 /// Retirement reasons by name, with their on-chain codes.
 pub const RETIREMENT_REASONS: [(&str, u8, &str); 5] = [
@@ -166,21 +160,8 @@ pub struct IssueBody {
 
 /// `POST /credits/issue` (registry operator): a serial block of `amount` t to `to` against a
 /// verified report, with a buffer share to the buffer account; never beyond what was verified.
-pub async fn issue(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/credits/issue",
-        "/credits/issue".into(),
-    );
-    let (state, body) = (&state, &body);
+pub async fn issue(req: WriteRequest) -> Response {
+    let (gate, state, body) = req.gate("POST", "/credits/issue", "/credits/issue".into());
     gate.run(Scope::CreditsIssue, Some(Role::RegistryOperator), body, |caller| async move {
         let b: IssueBody = json_body(body)?;
         let mut errors = Vec::new();
@@ -292,21 +273,8 @@ pub struct TransferBody {
 
 /// `POST /credits/transfer`: whole credits to the recipient, or with `amount` (one credit)
 /// that many tonnes split off and transferred.
-pub async fn transfer(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/credits/transfer",
-        "/credits/transfer".into(),
-    );
-    let (state, body) = (&state, &body);
+pub async fn transfer(req: WriteRequest) -> Response {
+    let (gate, state, body) = req.gate("POST", "/credits/transfer", "/credits/transfer".into());
     gate.run(Scope::CreditsTransfer, None, body, |caller| async move {
         let b: TransferBody = json_body(body)?;
         let ids = b.credit_ids.unwrap_or_default();
@@ -365,23 +333,9 @@ pub struct SplitBody {
 }
 
 /// `POST /credits/{id}/split`: `amount` t split off into a new credit of the same holder.
-pub async fn split(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(credit): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn split(Path(credit): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/credits/{credit}/split");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/credits/{credit_id}/split",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/credits/{credit_id}/split", path);
     gate.run(Scope::CreditsTransfer, None, body, |caller| async move {
         let id = credit_id("credit_id", &credit)?;
         let b: SplitBody = json_body(body)?;
@@ -436,23 +390,9 @@ pub struct RetireBody {
 
 /// `POST /credits/{id}/retire`: `amount` t (all by default) retired for a beneficiary with a
 /// reason from the named list; answers the retirement id and its public record.
-pub async fn retire(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(credit): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn retire(Path(credit): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/credits/{credit}/retire");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/credits/{credit_id}/retire",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/credits/{credit_id}/retire", path);
     gate.run(Scope::CreditsRetire, None, body, |caller| async move {
         let id = credit_id("credit_id", &credit)?;
         let b: RetireBody = json_body(body)?;
@@ -524,23 +464,9 @@ pub struct CancelBody {
 }
 
 /// `POST /credits/{id}/cancel` (registry operator): `amount` t (all by default) cancelled.
-pub async fn cancel(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(credit): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn cancel(Path(credit): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/credits/{credit}/cancel");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/credits/{credit_id}/cancel",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/credits/{credit_id}/cancel", path);
     gate.run(
         Scope::CreditsCancel,
         Some(Role::RegistryOperator),

@@ -104,6 +104,71 @@ pub(crate) struct Planned {
     pub(crate) extra: Value,
 }
 
+/// A write request as its handler takes it: the state, the request id, the headers and the
+/// body (read whole, within the body limit). Extract it last, after the path.
+pub struct WriteRequest {
+    state: WriteState,
+    rid: Option<ogcr_api::middleware::RequestId>,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl std::fmt::Debug for WriteRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteRequest")
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl axum::extract::FromRequest<WriteState> for WriteRequest {
+    type Rejection = Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &WriteState,
+    ) -> Result<Self, Self::Rejection> {
+        let rid = req
+            .extensions()
+            .get::<ogcr_api::middleware::RequestId>()
+            .cloned();
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(WriteRequest {
+            state: state.clone(),
+            rid,
+            headers,
+            body,
+        })
+    }
+}
+
+impl WriteRequest {
+    /// The gate of `method route` (`path` is the request's own), with the state and body the
+    /// route's checks read.
+    pub(crate) fn gate(
+        &self,
+        method: &'static str,
+        route: &'static str,
+        path: String,
+    ) -> (Gate<'_>, &WriteState, &Bytes) {
+        (
+            Gate::new(
+                &self.state,
+                &self.headers,
+                self.rid.as_ref(),
+                method,
+                route,
+                path,
+            ),
+            &self.state,
+            &self.body,
+        )
+    }
+}
+
 /// One write request on its way through the gate.
 pub(crate) struct Gate<'a> {
     pub(crate) state: &'a WriteState,

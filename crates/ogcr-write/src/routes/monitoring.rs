@@ -1,13 +1,7 @@
 //! `POST /projects/{id}/monitoring`, `…/{mrvId}/verify` and `…/{mrvId}/reject`.
 
-use axum::{
-    Extension,
-    body::Bytes,
-    extract::{Path, State},
-    http::HeaderMap,
-    response::Response,
-};
-use ogcr_api::{ApiError, FieldError, middleware::RequestId};
+use axum::{extract::Path, response::Response};
+use ogcr_api::{ApiError, FieldError};
 use ogcr_core::{Document, DocumentKind, MethodologyRegistry, Mrv, ValidationContext};
 use ogcr_store::{MrvReport, Store};
 use serde::Deserialize;
@@ -15,7 +9,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::{
-    Caller, Gate, Planned, Role, bad, hash32, json_body,
+    Caller, Planned, Role, WriteRequest, bad, hash32, json_body,
     projects::{indexed_project, issues_error},
     truncate,
 };
@@ -40,23 +34,9 @@ async fn require_role(state: &WriteState, caller: &Caller, role: Role) -> Result
 /// `POST /projects/{id}/monitoring`: an MRV Feature for a validated project. Its period must
 /// not overlap the project's other reports and its methodology must be the project's; the
 /// CS-01 dataset commitment over `properties.methodology_data` is computed and returned.
-pub async fn submit(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn submit(Path(project_id): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/projects/{project_id}/monitoring");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/projects/{project_id}/monitoring",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/projects/{project_id}/monitoring", path);
     gate.run(Scope::MrvWrite, Some(Role::Developer), body, |caller| async move {
         let mut doc = match json_body::<Value>(body)? {
             Value::Object(o) => o,
@@ -307,22 +287,15 @@ fn tonnes_to_kg(t: f64) -> Option<u64> {
 /// signed offline, relayed by the caller (non-custodial: the registry never holds the
 /// verifier's key).
 pub async fn verify(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
     Path((project_id, mrv_id)): Path<(String, String)>,
-    body: Bytes,
+    req: WriteRequest,
 ) -> Response {
     let path = format!("/projects/{project_id}/monitoring/{mrv_id}/verify");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
+    let (gate, state, body) = req.gate(
         "POST",
         "/projects/{project_id}/monitoring/{mrv_id}/verify",
         path,
     );
-    let (state, body) = (&state, &body);
     gate.run(Scope::MrvVerify, None, body, |caller| async move {
         let b: VerifyBody = json_body(body)?;
         if let Some(att) = b.attestation {
@@ -552,22 +525,15 @@ pub struct RejectBody {
 
 /// `POST /projects/{id}/monitoring/{mrvId}/reject` (a verifier).
 pub async fn reject(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
     Path((project_id, mrv_id)): Path<(String, String)>,
-    body: Bytes,
+    req: WriteRequest,
 ) -> Response {
     let path = format!("/projects/{project_id}/monitoring/{mrv_id}/reject");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
+    let (gate, state, body) = req.gate(
         "POST",
         "/projects/{project_id}/monitoring/{mrv_id}/reject",
         path,
     );
-    let (state, body) = (&state, &body);
     gate.run(Scope::MrvVerify, Some(Role::Verifier), body, |_| async move {
         let b: RejectBody = json_body(body)?;
         let comments = super::reasons_text(b.reasons, b.verifier_comments, "verifier_comments")?;

@@ -1,20 +1,18 @@
 //! `POST /projects`, `PUT /projects/{id}` and the lifecycle transitions.
 
 use axum::{
-    Extension,
     body::Bytes,
-    extract::{Path, Query, State},
-    http::HeaderMap,
+    extract::{Path, Query},
     response::Response,
 };
-use ogcr_api::{ApiError, FieldError, middleware::RequestId};
+use ogcr_api::{ApiError, FieldError};
 use ogcr_core::{Document, DocumentKind, MethodologyRegistry, Pdd, ValidationContext};
 use ogcr_store::{Project, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{Caller, Gate, Planned, Role, bad, hash32, json_body, truncate};
+use super::{Caller, Planned, Role, WriteRequest, bad, hash32, json_body, truncate};
 use crate::{Scope, WriteState, ops::Operation};
 
 /// Query parameters of `POST /projects`.
@@ -184,21 +182,10 @@ fn store_document(
 
 /// `POST /projects`: register a PDD (the registry issues the id when the Feature has none).
 pub async fn create(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
     query: Result<Query<CreateQuery>, axum::extract::rejection::QueryRejection>,
-    body: Bytes,
+    req: WriteRequest,
 ) -> Response {
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/projects",
-        "/projects".into(),
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/projects", "/projects".into());
     let q = match query {
         Ok(Query(q)) => q,
         Err(e) => {
@@ -287,23 +274,9 @@ pub async fn create(
 }
 
 /// `PUT /projects/{id}`: a new PDD version while the project is draft or rejected.
-pub async fn update(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn update(Path(project_id): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/projects/{project_id}");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "PUT",
-        "/projects/{project_id}",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("PUT", "/projects/{project_id}", path);
     gate.run(Scope::ProjectsWrite, Some(Role::Developer), body, |caller| async move {
         let p = indexed_project(&state.store, &project_id).await?;
         owns(&caller, &p)?;
@@ -392,23 +365,9 @@ fn need_status(p: &Project, allowed: &[&str], action: &str) -> Result<(), ApiErr
 }
 
 /// `POST /projects/{id}/submit`.
-pub async fn submit(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn submit(Path(project_id): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/projects/{project_id}/submit");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/projects/{project_id}/submit",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/projects/{project_id}/submit", path);
     gate.run(
         Scope::ProjectsWrite,
         Some(Role::Developer),
@@ -430,23 +389,9 @@ pub async fn submit(
 }
 
 /// `POST /projects/{id}/review`.
-pub async fn review(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn review(Path(project_id): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/projects/{project_id}/review");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/projects/{project_id}/review",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/projects/{project_id}/review", path);
     gate.run(
         Scope::ProjectsApprove,
         Some(Role::Validator),
@@ -500,23 +445,9 @@ fn date_secs(field: &str, s: &str) -> Result<u64, ApiError> {
 
 /// `POST /projects/{id}/approve`: validate the project with the validation report's hash and
 /// the crediting period.
-pub async fn approve(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn approve(Path(project_id): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/projects/{project_id}/approve");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/projects/{project_id}/approve",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/projects/{project_id}/approve", path);
     gate.run(
         Scope::ProjectsApprove,
         Some(Role::Validator),
@@ -603,23 +534,9 @@ pub struct RejectBody {
 }
 
 /// `POST /projects/{id}/reject` with the reasons.
-pub async fn reject(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn reject(Path(project_id): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/projects/{project_id}/reject");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/projects/{project_id}/reject",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/projects/{project_id}/reject", path);
     gate.run(
         Scope::ProjectsApprove,
         Some(Role::Validator),
@@ -657,23 +574,9 @@ pub struct ArchiveBody {
 }
 
 /// `POST /projects/{id}/archive` (its developer or a registry operator).
-pub async fn archive(
-    State(state): State<WriteState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn archive(Path(project_id): Path<String>, req: WriteRequest) -> Response {
     let path = format!("/projects/{project_id}/archive");
-    let gate = Gate::new(
-        &state,
-        &headers,
-        rid.as_deref(),
-        "POST",
-        "/projects/{project_id}/archive",
-        path,
-    );
-    let (state, body) = (&state, &body);
+    let (gate, state, body) = req.gate("POST", "/projects/{project_id}/archive", path);
     gate.run(Scope::ProjectsWrite, None, body, |caller| async move {
         let b: ArchiveBody = json_body(body)?;
         let reason = b.reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
