@@ -196,6 +196,27 @@ fn write_lifecycle(database_url: &str, backend: &str) {
     let holder = client(&stack, &keys, "holder");
     let admin = client(&stack, &keys, "administrator");
 
+    // A client following the event feed stores one string: every page, the last too, has a
+    // cursor to resume from (issue 16).
+    let mut feed_cursor = String::new();
+    loop {
+        let page = stack.ok(&format!("/events?limit=100&cursor={feed_cursor}"));
+        feed_cursor = page["pagination"]["next_cursor"]
+            .as_str()
+            .expect("every feed page has a cursor")
+            .to_owned();
+        if page["data"].as_array().unwrap().len() < 100 {
+            break;
+        }
+    }
+    let caught_up = stack.ok(&format!("/events?limit=100&cursor={feed_cursor}"));
+    assert!(caught_up["data"].as_array().unwrap().is_empty());
+    assert_eq!(
+        caught_up["pagination"]["next_cursor"],
+        feed_cursor.as_str(),
+        "past the end, the same cursor"
+    );
+
     // ---- a project from POST /projects without an id to a retired credit
     let mut pdd = example("pdd-br-reforestation.geojson");
     pdd.as_object_mut().unwrap().remove("id");
@@ -352,6 +373,25 @@ fn write_lifecycle(database_url: &str, backend: &str) {
                 || e["ledger_reference"]["transaction_id"] == tx.as_str()
                 || e.to_string().contains(&tx)),
         "{backend}: no CRURetired event of {tx}"
+    );
+    // The stored cursor resumes right after what the client had: the new events, in order,
+    // the retirement among them.
+    let news = stack.ok(&format!("/events?limit=100&cursor={feed_cursor}"));
+    let names: Vec<&str> = news["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert_eq!(
+        names.first(),
+        Some(&"PDDRegistered"),
+        "{backend}: {names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| **n == "CRURetired").count(),
+        1,
+        "{backend}: {names:?}"
     );
     let cadt = stack.ok("/cadt/v2/project?page=1&limit=1000");
     assert!(

@@ -57,7 +57,8 @@ pub struct EventQuery {
     /// Rows to skip.
     #[param(minimum = 0)]
     offset: Option<i64>,
-    /// `next_cursor` of the previous page (constant cost at any depth).
+    /// `next_cursor` of the previous page (constant cost at any depth). Every page of the feed
+    /// has one, the last too: store it and ask again to follow the chain (`cursor=` starts).
     cursor: Option<String>,
 }
 
@@ -112,8 +113,26 @@ pub async fn list(
     };
     chain(&state).await?;
     let page = state.store.events(&filter, &req).await?;
+    let mut pagination = Pagination::of(&page, &req);
+    // The feed's last page has a cursor too: a client follows the chain by storing one string
+    // and asking again with it. Past the end, the cursor it sent comes back.
+    if pagination.next_cursor.is_none() {
+        pagination.next_cursor = match (page.rows.last(), &req) {
+            (Some(e), _) => Some(params::encode_cursor(&[
+                e.block_number.into(),
+                e.log_index.into(),
+            ])),
+            (None, ogcr_store::query::PageRequest::Cursor { after, .. }) => Some(
+                after
+                    .as_deref()
+                    .map(params::encode_cursor)
+                    .unwrap_or_default(),
+            ),
+            (None, _) => None,
+        };
+    }
     Ok(Json(EventList {
-        pagination: Pagination::of(&page, &req),
+        pagination,
         data: page.rows.into_iter().map(Into::into).collect(),
     }))
 }
