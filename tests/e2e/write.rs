@@ -362,6 +362,25 @@ fn write_lifecycle(database_url: &str, backend: &str) {
         .as_str()
         .unwrap()
         .to_owned();
+    // Beneficiary search: any case, by prefix; LIKE's wildcards in the query match literally.
+    let found = |q: &str| {
+        stack.ok(&format!("/retirements?beneficiary={q}&limit=100"))["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["credit_id"] == retirement_id.as_str())
+            .count()
+    };
+    assert_eq!(found("acme"), 1, "{backend}");
+    assert_eq!(found("ACME%20AIR"), 1, "{backend}");
+    assert_eq!(found("Acme%20Airlines"), 1, "{backend}");
+    assert_eq!(found("cme"), 0, "{backend}: not a prefix");
+    assert_eq!(found("%25"), 0, "{backend}: % matched as a wildcard");
+    assert_eq!(
+        found("Acme_Airlines"),
+        0,
+        "{backend}: _ matched as a wildcard"
+    );
     // The event feed and the CAD Trust export show the same.
     let events = stack.ok("/events?event=CRURetired&limit=100");
     assert!(

@@ -125,6 +125,23 @@ impl Select {
         self
     }
 
+    /// Adds "`column` starts with `prefix`, ignoring the case of ASCII letters" when `prefix` is set (the prefix's
+    /// own `%`, `_` and `\\` match literally).
+    fn prefix_ci(&mut self, column: &str, prefix: Option<&str>) -> &mut Self {
+        if let Some(p) = prefix {
+            // ASCII letters fold on both backends alike (LOWER differs beyond ASCII).
+            let escaped = p
+                .to_ascii_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let ph = self.bind(format!("{escaped}%"));
+            self.conds
+                .push(format!("LOWER({column}) LIKE {ph} ESCAPE '\\'"));
+        }
+        self
+    }
+
     /// Adds `column IN (values)` when `values` is not empty.
     fn any_of(&mut self, column: &str, values: &[String]) -> &mut Self {
         if !values.is_empty() {
@@ -325,7 +342,7 @@ pub struct RetirementFilter {
     pub project_key: Option<String>,
     /// Retired token.
     pub token_id: Option<i64>,
-    /// Beneficiary name (exact).
+    /// Beneficiary name or its beginning, in any case (`acme` finds "Acme Airlines").
     pub beneficiary: Option<String>,
     /// Owner whose units were retired.
     pub owner: Option<String>,
@@ -499,7 +516,7 @@ impl Store {
         );
         s.cmp("t.project_key", "=", f.project_key.clone())
             .cmp("r.token_id", "=", f.token_id)
-            .cmp("r.beneficiary", "=", f.beneficiary.clone())
+            .prefix_ci("r.beneficiary", f.beneficiary.as_deref())
             .cmp("r.owner", "=", f.owner.clone())
             .cmp("r.timestamp", ">=", f.from)
             .cmp("r.timestamp", "<", f.to);

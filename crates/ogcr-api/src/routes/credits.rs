@@ -68,8 +68,8 @@ pub struct RetirementQuery {
     project: Option<String>,
     /// Retired credit (token) id.
     credit_id: Option<i64>,
-    /// Beneficiary (exact name).
-    #[param(example = "Acme Airlines")]
+    /// Beneficiary: the name or its beginning, in any case (`acme` finds "Acme Airlines").
+    #[param(example = "acme")]
     beneficiary: Option<String>,
     /// Owner whose units were retired.
     #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
