@@ -423,6 +423,33 @@ fn write_lifecycle(database_url: &str, backend: &str) {
         "{backend}: the retirement is not in the CAD Trust units"
     );
 
+    // api-documentation.md's parameter names work as aliases (issue 16).
+    let by_alias = stack.ok(&format!("/credits?project_id={id}&limit=100"));
+    assert_eq!(
+        by_alias,
+        stack.ok(&format!("/credits?project={id}&limit=100")),
+        "{backend}"
+    );
+    assert!(
+        by_alias["data"].as_array().unwrap().len() >= 3,
+        "{backend}: {by_alias}"
+    );
+    let both = stack
+        .try_get(&format!("/credits?project={id}&project_id=OGCR-BR-0107"))
+        .unwrap();
+    assert_eq!(both.0, 400, "{backend}: {}", both.1);
+    let year = |y: i64| {
+        stack.ok(&format!("/projects/{id}/monitoring?reporting_year={y}"))["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        (year(2023), year(2024), year(2025)),
+        (0, 1, 0),
+        "{backend}: reporting_year"
+    );
+
     // The API path lands in the same shapes as the CLI path (the demo's projects were sent
     // through the same library calls as `ogcr project …`): the read view and the CAD Trust
     // project record of the API's project have the fields of the demo's approved Brazilian one.

@@ -130,6 +130,21 @@ fn decode_cursor(c: &str) -> Result<Vec<Val>, ApiError> {
         })
 }
 
+/// A parameter given under its ogcr name or its api-documentation.md alias: the one set, or
+/// 400 when both are set to different values.
+pub fn either(
+    (name, value): (&str, Option<String>),
+    (alias, alias_value): (&str, Option<String>),
+) -> Result<Option<String>, ApiError> {
+    match (value, alias_value) {
+        (Some(a), Some(b)) if a != b => Err(ApiError::invalid(
+            alias,
+            format!("{alias} is another name of {name}; give one of them (got two values)"),
+        )),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
 /// Comma-separated values, each one of `allowed`.
 pub fn one_of_list(
     field: &str,

@@ -29,6 +29,8 @@ pub struct CreditQuery {
     /// Project id.
     #[param(example = "OGCR-BR-0001")]
     project: Option<String>,
+    /// The same as `project` (api-documentation.md's name).
+    project_id: Option<String>,
     /// Monitoring report the block was issued against.
     mrv_id: Option<i64>,
     /// Vintage year.
@@ -66,6 +68,8 @@ pub struct CreditQuery {
 pub struct RetirementQuery {
     /// Project id.
     project: Option<String>,
+    /// The same as `project` (api-documentation.md's name).
+    project_id: Option<String>,
     /// Retired credit (token) id.
     credit_id: Option<i64>,
     /// Beneficiary: the name or its beginning, in any case (`acme` finds "Acme Airlines").
@@ -123,7 +127,8 @@ pub async fn list(
         None => (None, None),
     };
     let chain = chain(&state).await?.chain_id;
-    let project_key = match &q.project {
+    let project = params::either(("project", q.project), ("project_id", q.project_id))?;
+    let project_key = match &project {
         Some(p) => Some(find(&state, p).await?.project.project_key),
         None => None,
     };
@@ -216,7 +221,8 @@ pub async fn retirements(
     let to = params::time("to", q.to.as_deref())?;
     params::range("to", from, to)?;
     let chain = chain(&state).await?.chain_id;
-    let project_key = match &q.project {
+    let project = params::either(("project", q.project), ("project_id", q.project_id))?;
+    let project_key = match &project {
         Some(p) => Some(find(&state, p).await?.project.project_key),
         None => None,
     };

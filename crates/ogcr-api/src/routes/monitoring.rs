@@ -47,6 +47,10 @@ pub struct MonitoringQuery {
         pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
     )]
     period_to: Option<String>,
+    /// Reports whose monitoring period overlaps this calendar year (api-documentation.md's
+    /// filter; combines with period_from/period_to).
+    #[param(minimum = 1970, maximum = 9998, example = 2024)]
+    reporting_year: Option<i64>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
@@ -70,8 +74,24 @@ pub async fn list(
     Path(project_id): Path<String>,
     Q(q): Q<MonitoringQuery>,
 ) -> Result<Json<MonitoringList>, ApiError> {
-    let period_from = params::time("period_from", q.period_from.as_deref())?;
-    let period_to = params::time("period_to", q.period_to.as_deref())?;
+    let mut period_from = params::time("period_from", q.period_from.as_deref())?;
+    let mut period_to = params::time("period_to", q.period_to.as_deref())?;
+    if let Some(y) = q.reporting_year {
+        let start = |year: i64| {
+            chrono::NaiveDate::from_ymd_opt(year as i32, 1, 1)
+                .filter(|_| (1970..=9999).contains(&year))
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp())
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "reporting_year",
+                        format!("{y} is not a year between 1970 and 9998"),
+                    )
+                })
+        };
+        let (from, to) = (start(y)?, start(y + 1)?);
+        period_from = Some(period_from.map_or(from, |f| f.max(from)));
+        period_to = Some(period_to.map_or(to, |t| t.min(to)));
+    }
     params::range("period_to", period_from, period_to)?;
     let status = params::one_of_list(
         "status",
