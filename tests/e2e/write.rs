@@ -423,6 +423,46 @@ fn write_lifecycle(database_url: &str, backend: &str) {
         "{backend}: the retirement is not in the CAD Trust units"
     );
 
+    // An account's holdings, retirements and roles in one answer (issue 16), equal to what
+    // the lists say.
+    let holder_account = stack.ok(&format!("/accounts/{HOLDER}"));
+    let active: i64 = stack.ok(&format!("/credits?owner={HOLDER}&status=active&limit=100"))["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["quantity_tco2e"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        holder_account["balances"]["active_tco2e"], active,
+        "{backend}: {holder_account}"
+    );
+    assert!(holder_account["roles"].as_array().unwrap().is_empty());
+    let retired = stack.ok(&format!("/retirements?owner={HOLDER}&limit=100"));
+    assert_eq!(
+        holder_account["retirements"]["count"],
+        retired["data"].as_array().unwrap().len(),
+        "{backend}"
+    );
+    assert!(
+        holder_account["retirements"]["quantity_tco2e"]
+            .as_i64()
+            .unwrap()
+            >= 300
+    );
+    let operator = stack.ok(&format!("/accounts/{OPERATOR}"));
+    assert!(
+        operator["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("registry_operator")),
+        "{operator}"
+    );
+    assert!(
+        operator["balances"]["buffer_tco2e"].as_i64().unwrap() >= 100,
+        "{operator}"
+    );
+    assert_eq!(stack.try_get("/accounts/0x123").unwrap().0, 400);
+
     // api-documentation.md's parameter names work as aliases (issue 16).
     let by_alias = stack.ok(&format!("/credits?project_id={id}&limit=100"));
     assert_eq!(

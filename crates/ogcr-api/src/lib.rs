@@ -156,6 +156,7 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Rou
             get(routes::credits::retirement),
         )
         .route("/events", get(routes::events::list))
+        .route("/accounts/{address}", get(routes::accounts::one))
         .route("/cadt/v2/{table}", get(routes::exports::cadt))
         .route("/aef/{table}", get(routes::exports::aef))
         .with_state(state);

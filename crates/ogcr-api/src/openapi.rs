@@ -42,6 +42,7 @@ use crate::{AppState, error, routes, views};
         routes::credits::one,
         routes::credits::retirements,
         routes::credits::retirement,
+        routes::accounts::one,
         routes::events::list,
         routes::exports::cadt,
         routes::exports::aef,

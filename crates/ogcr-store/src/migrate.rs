@@ -29,6 +29,11 @@ const SQLITE: &[Migration] = &[
         description: "write api",
         sql: include_str!("../migrations/sqlite/0003_write_api.sql"),
     },
+    Migration {
+        version: 4,
+        description: "account indexes",
+        sql: include_str!("../migrations/sqlite/0004_account_indexes.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -46,6 +51,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         description: "write api",
         sql: include_str!("../migrations/postgres/0003_write_api.sql"),
+    },
+    Migration {
+        version: 4,
+        description: "account indexes",
+        sql: include_str!("../migrations/postgres/0004_account_indexes.sql"),
     },
 ];
 

@@ -324,6 +324,17 @@ pub struct CreditFilter {
     pub labels: Option<i64>,
 }
 
+/// What an account holds, by project and status, with its retirements and roles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// Roles held (names), sorted.
+    pub roles: Vec<String>,
+    /// (project key, status, credits, tonnes) of the tokens it holds, by project and status.
+    pub holdings: Vec<(String, String, i64, i64)>,
+    /// Retirements of units it owned, and their tonnes.
+    pub retirements: (i64, i64),
+}
+
 /// A retirement with the project and vintage of its token.
 #[derive(Debug, Clone)]
 pub struct RetirementRow {
@@ -497,6 +508,49 @@ impl Store {
         }
         s.page(self, req, Token::from_row, |r| vec![r.token_id.into()])
             .await
+    }
+
+    /// What `account` (lowercase hex) holds, has retired and may do.
+    pub async fn account_summary(&self, account: &str) -> Result<AccountSummary> {
+        let roles = self
+            .rows(
+                "SELECT role FROM role_members WHERE account = $1 ORDER BY role".into(),
+                vec![account.into()],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let holdings = self
+            .rows(
+                "SELECT project_key, status, COUNT(*) AS n, CAST(SUM(amount) AS BIGINT) AS t \
+                 FROM tokens \
+                 WHERE owner = $1 GROUP BY project_key, status ORDER BY project_key, status"
+                    .into(),
+                vec![account.into()],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect::<Result<_>>()?;
+        let rows = self
+            .rows(
+                "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS t \
+                 FROM retirements \
+                 WHERE owner = $1"
+                    .into(),
+                vec![account.into()],
+            )
+            .await?;
+        let retirements = match rows.first() {
+            Some(r) => (r.try_get(0)?, r.try_get(1)?),
+            None => (0, 0),
+        };
+        Ok(AccountSummary {
+            roles,
+            holdings,
+            retirements,
+        })
     }
 
     /// Retirements matching `f`, in chain order.

@@ -4,6 +4,8 @@ use ogcr_store::ChainState;
 
 use crate::{AppState, error::ApiError};
 
+/// Accounts: holdings, retirements, roles.
+pub mod accounts;
 /// Credits and retirements.
 pub mod credits;
 /// The raw event feed.
