@@ -17,11 +17,9 @@ use std::{
 use alloy::{node_bindings::Anvil, signers::local::PrivateKeySigner};
 use anyhow::{Context, ensure};
 use clap::Parser;
-use ogcr_indexer::{
-    Indexer, IndexerConfig, RpcSource,
-    workload::{self, Signers, WorkloadOptions, WorkloadReport},
-};
+use ogcr_indexer::{Indexer, IndexerConfig, RpcSource};
 use ogcr_store::Store;
+use ogcr_workload::{self as workload, Signers, WorkloadOptions, WorkloadReport};
 use sqlx::{Connection, Executor};
 
 /// Indexer throughput against the bare download.

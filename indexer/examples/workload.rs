@@ -8,7 +8,7 @@ use std::{path::PathBuf, time::Duration};
 use alloy::{node_bindings::Anvil, signers::local::PrivateKeySigner};
 use anyhow::Context;
 use clap::Parser;
-use ogcr_indexer::workload::{self, Signers, WorkloadOptions};
+use ogcr_workload::{self as workload, Signers, WorkloadOptions};
 
 /// Workload generation and bare-download figures.
 #[derive(Debug, Parser)]

@@ -22,9 +22,6 @@ pub mod pipeline;
 pub mod projection;
 /// Chain data sources.
 pub mod source;
-/// A synthetic event workload on anvil (benchmark, crash tests), and the bare `eth_getLogs`
-/// baseline.
-pub mod workload;
 
 pub use documents::{DocumentSources, Resolver};
 pub use error::{Error, Result};

@@ -7,11 +7,9 @@ use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     signers::local::PrivateKeySigner,
 };
-use ogcr_indexer::{
-    ChainSource, FetchPolicy, Indexer, IndexerConfig, Progress, RpcSource,
-    workload::{self, Signers, WorkloadOptions, WorkloadReport},
-};
+use ogcr_indexer::{ChainSource, FetchPolicy, Indexer, IndexerConfig, Progress, RpcSource};
 use ogcr_store::Store;
+use ogcr_workload::{self as workload, Signers, WorkloadOptions, WorkloadReport};
 
 /// Anvil with the ogcr suite deployed and a workload of about `events` logs generated.
 pub(crate) struct Chain {

@@ -8,5 +8,3 @@ mod common;
 mod faults;
 /// Chain reorganisations.
 mod reorg;
-/// The workload generator itself.
-mod workload;

@@ -7,8 +7,8 @@ use std::{
 };
 
 use alloy::signers::local::PrivateKeySigner;
-use ogcr_indexer::workload::{self, Signers, WorkloadOptions};
 use ogcr_store::testing;
+use ogcr_workload::{self as workload, Signers, WorkloadOptions};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::lifecycle::{KEYS, root, spawn_anvil};

@@ -11,10 +11,10 @@ use alloy::{
     sol_types::SolEvent,
 };
 use ogcr_bindings::CarbonRemovalUnit;
-use ogcr_indexer::workload::{self, Signers, WorkloadOptions};
+use ogcr_workload::{self as workload, Signers, WorkloadOptions};
 
 fn spawn_anvil() -> AnvilInstance {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/anvil");
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/anvil");
     Anvil::new().path(bin).spawn()
 }
 

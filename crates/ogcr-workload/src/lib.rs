@@ -1,8 +1,12 @@
-//! A synthetic workload for the indexer's benchmark and crash tests. [`generate`] deploys the
-//! suite on anvil, takes one project through validation and one MRV report through
-//! verification (with an amount issuance never exhausts), then fills blocks with a realistic
-//! mix of CRU issuances with a buffer share, splits, transfers between holders and retirements
-//! until a target number of contract logs exists.
+//! Synthetic ogcr workloads on anvil, for benchmarks and tests (not for production chains).
+//!
+//! [`generate`] deploys the suite on anvil, takes one project through validation and one MRV
+//! report through verification (with an amount issuance never exhausts), then fills blocks
+//! with a realistic mix of CRU issuances with a buffer share, splits, transfers between
+//! holders and retirements until a target number of contract logs exists: the indexer's
+//! benchmark and crash tests. [`registry::generate_registry`] builds an N-project registry
+//! instead — PDD and MRV documents, validation, verification, issuance, a transfer and a
+//! retirement per project — the read API's benchmark data.
 //!
 //! Speed comes from not waiting on each transaction: transactions are signed locally with
 //! managed nonces and fixed gas limits, sent in JSON-RPC batches while anvil's automine is off,
@@ -42,8 +46,8 @@ pub const PROJECT_ID: &str = "OGCR-BR-0001";
 pub const BUFFER_POOL: Address = Address::repeat_byte(0xb0);
 
 /// The example PDD and MRV documents whose SHA-256 the project and the report commit to.
-const PDD: &str = include_str!("../../crates/ogcr-core/examples-data/pdd-br-reforestation.geojson");
-const MRV: &str = include_str!("../../crates/ogcr-core/examples-data/mrv-br-2024.geojson");
+const PDD: &str = include_str!("../../ogcr-core/examples-data/pdd-br-reforestation.geojson");
+const MRV: &str = include_str!("../../ogcr-core/examples-data/mrv-br-2024.geojson");
 
 // Unix seconds (midnight UTC) of the crediting and monitoring periods.
 const JAN_2020: u64 = 1_577_836_800;
@@ -54,6 +58,11 @@ const JAN_2035: u64 = 2_051_222_400;
 /// The verified amount of the report, in kg: the largest the contract accepts, so issuance
 /// never reaches the cap.
 const VERIFIED_KG: u128 = u128::MAX;
+
+/// An N-project registry: documents, validation, verification, issuance, trading.
+pub mod registry;
+
+pub use registry::{RegistryOptions, RegistryReport, generate_registry};
 
 /// Relative weights of the operations in the generated blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -400,13 +409,13 @@ fn sha256(text: &str) -> B256 {
         .expect("sha256_hex returns 64 hex digits")
 }
 
-/// Deployment with the standard roles, a validated project and a verified MRV report.
-/// Returns the manifest, the report id and the number of transactions sent.
-async fn setup(
+/// Deploys the suite into `manifest_dir` with the standard roles granted; returns the
+/// manifest and the number of transactions sent.
+async fn deploy_suite(
     rpc_url: &str,
     signers: &Signers,
     manifest_dir: &Path,
-) -> Result<(Manifest, u64, usize)> {
+) -> Result<(Manifest, usize)> {
     let step = |step| move |source| WorkloadError::Setup { step, source };
     let grants: Vec<(B256, Address)> = [
         ("developer", &signers.developer),
@@ -434,8 +443,19 @@ async fn setup(
     )
     .await
     .map_err(step("deploying the suite"))?;
-    let manifest = deployed.manifest;
-    let txs = 4 + opts.grants.len();
+    Ok((deployed.manifest, 4 + opts.grants.len()))
+}
+
+/// Deployment with the standard roles, a validated project and a verified MRV report.
+/// Returns the manifest, the report id and the number of transactions sent.
+async fn setup(
+    rpc_url: &str,
+    signers: &Signers,
+    manifest_dir: &Path,
+) -> Result<(Manifest, u64, usize)> {
+    let step = |step| move |source| WorkloadError::Setup { step, source };
+    let policy = TxPolicy::default();
+    let (manifest, txs) = deploy_suite(rpc_url, signers, manifest_dir).await?;
 
     let connect = |signer: &PrivateKeySigner| {
         Registry::connect(rpc_url, Some(signer.clone()), manifest.clone(), policy)
