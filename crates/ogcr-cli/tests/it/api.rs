@@ -60,10 +60,16 @@ impl Api {
                     .iter()
                     .map(|d| d[key].to_string()),
             );
-            match page["pagination"]["next_cursor"].as_str() {
-                Some(c) => next = Some(c.to_owned()),
-                None => break,
+            // The end is `has_more: false` (the feed's last page has a cursor too).
+            if page["pagination"]["has_more"] != true {
+                break;
             }
+            next = Some(
+                page["pagination"]["next_cursor"]
+                    .as_str()
+                    .expect("a page with more after it has a cursor")
+                    .to_owned(),
+            );
         }
         out
     }
