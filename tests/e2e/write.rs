@@ -181,14 +181,7 @@ fn write_lifecycle(database_url: &str, backend: &str) {
         dir.path(),
         anvil_port,
         api_port,
-        // One client sends hundreds of requests in bursts (20 at once): not a rate-limit test.
-        &[
-            "--demo",
-            "--database-url",
-            database_url,
-            "--rate-limit",
-            "0",
-        ],
+        &["--demo", "--database-url", database_url],
     );
     let mut stack = stack;
     stack.wait_for("/health", "the API", 300, |v| v["status"] == "ok");

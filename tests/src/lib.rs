@@ -112,6 +112,9 @@ impl Stack {
             .env_remove("OGCR_EXPORT_CONFIG")
             .args(["up", "--anvil-port", &anvil_port.to_string()])
             .args(["--port", &api_port.to_string()])
+            // The tests are one client sending many requests quickly; the per-client limit
+            // has its own tests (crates/ogcr-api), and a faster machine must not trip it here.
+            .args(["--rate-limit", "0"])
             .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
