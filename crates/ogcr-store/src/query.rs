@@ -458,6 +458,11 @@ impl Store {
         self.rows_where("project_key = $1", project_key).await
     }
 
+    /// A project's monitoring reports (by project key), by report id.
+    pub async fn mrv_reports_of(&self, project_key: &str) -> Result<Vec<MrvReport>> {
+        self.rows_where("project_key = $1", project_key).await
+    }
+
     /// A project's validation, rejection and archiving decisions, oldest first.
     pub async fn decisions(&self, project_key: &str) -> Result<Vec<Decision>> {
         self.rows_where("project_key = $1", project_key).await

@@ -220,7 +220,12 @@ pub async fn issue(req: WriteRequest) -> Response {
                 &format!("issue at most {left} t including the buffer"),
             ));
         }
-        let project = state.store.all::<ogcr_store::Project>().await?.into_iter().find(|p| p.project_key == report.project_key);
+        let project = state
+            .store
+            .load::<ogcr_store::Project>(&[vec![report.project_key.clone().into()]])
+            .await?
+            .into_iter()
+            .next();
         let to = match &b.to {
             Some(a) => address("to", a)?,
             None => project

@@ -715,10 +715,7 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<
 
 /// `s` cut to at most `n` characters (echoed input never grows an answer unbounded).
 pub(crate) fn truncate(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
-    }
+    ogcr_core::validation::bounded(s, n)
 }
 
 /// The reasons of a rejection, with the comments, as one text; 422 when there is none.

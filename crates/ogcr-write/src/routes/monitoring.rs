@@ -198,12 +198,7 @@ fn day(ts: i64) -> String {
 }
 
 async fn project_reports(store: &Store, project_key: &str) -> Result<Vec<MrvReport>, ApiError> {
-    Ok(store
-        .all::<MrvReport>()
-        .await?
-        .into_iter()
-        .filter(|r| r.project_key == project_key)
-        .collect())
+    Ok(store.mrv_reports_of(project_key).await?)
 }
 
 /// A report of the project, submitted and not decided, or the error that says otherwise.
