@@ -13,6 +13,11 @@
 //! runs on the main thread (one core's worth), the server on a multi-threaded runtime, both on
 //! the same machine — as wrk beside `ogcr serve` would.
 
+/// mimalloc rather than glibc's malloc: the server allocates per row and per response on
+/// every worker thread, where glibc's arenas contend.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail, ensure};
@@ -56,6 +61,10 @@ struct Args {
     /// The anvil binary (default: the workspace's npm toolchain).
     #[arg(long)]
     anvil: Option<PathBuf>,
+    /// Load only the routes whose name contains one of these (comma-separated), e.g.
+    /// `--routes cursor,/credits`; the static ceiling is always measured.
+    #[arg(long, value_delimiter = ',')]
+    routes: Vec<String>,
 }
 
 /// One GET, for discovery: status and body.
@@ -265,7 +274,10 @@ fn main() -> anyhow::Result<()> {
             "{}",
             line("/docs (static: the ceiling)", &ceiling, ceiling.rate())
         );
-        for (name, target) in routes {
+        let wanted = |name: &str| {
+            args.routes.is_empty() || args.routes.iter().any(|r| name.contains(r.as_str()))
+        };
+        for (name, target) in routes.into_iter().filter(|(name, _)| wanted(name)) {
             if let Target::Fixed(path) = &target {
                 let (status, body) = get(addr, path).await?;
                 if status != 200 {

@@ -3,6 +3,11 @@
 //! One subcommand group per module; later groups (deploy, project, mrv, cru, index,
 //! serve) are added as further variants of [`Command`].
 
+/// mimalloc rather than glibc's malloc: the server allocates per row and per response on
+/// every worker thread, where glibc's arenas contend.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

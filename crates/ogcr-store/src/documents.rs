@@ -4,7 +4,6 @@
 use crate::{
     Document, Result, Store, Table, model::doc_status, table::OnConflict, write::insert_all,
 };
-use sqlx::Connection;
 
 impl Store {
     /// Documents due for a (re)check at unix time `now`: pending ones and unreachable ones
@@ -28,10 +27,11 @@ impl Store {
     /// Records the outcome of a check.
     pub async fn record_document(&self, doc: &Document) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         let facts: Vec<_> = crate::facts::for_document(doc).into_iter().collect();
         insert_all(&mut tx, std::slice::from_ref(doc), OnConflict::Update).await?;
         insert_all(&mut tx, &facts, OnConflict::Update).await?;
+        crate::write::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -73,6 +73,10 @@ pub enum Error {
     /// Another indexer holds the write lock of this database.
     #[error("another indexer is writing to this database ({0})")]
     Locked(String),
+    /// An error met by a computation other requests were waiting on too (a cached list
+    /// index), shared with each of them.
+    #[error("{0}")]
+    Shared(std::sync::Arc<Error>),
 }
 
 /// Result alias of the store.
@@ -82,9 +86,14 @@ impl Error {
     /// Whether the database could not be reached (a retry later may succeed), as opposed to
     /// a query or data error.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Error::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed)
-        )
+        match self {
+            Error::Shared(e) => e.is_unavailable(),
+            e => matches!(
+                e,
+                Error::Sqlx(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+                )
+            ),
+        }
     }
 }

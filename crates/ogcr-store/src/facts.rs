@@ -2,7 +2,7 @@
 //! so the read API can filter projects by type, methodology, actor and area in SQL.
 
 use serde_json::Value;
-use sqlx::{Connection, Row};
+use sqlx::Row;
 
 use crate::{
     Document, PddFacts, Result, Store, Table, model::doc_status, table::OnConflict,
@@ -128,8 +128,9 @@ impl Store {
             return Ok(());
         }
         tracing::info!(target: "ogcr::store", rows = facts.len(), table = PddFacts::TABLE, "backfilling");
-        let mut tx = conn.begin().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         insert_all(&mut tx, &facts, OnConflict::Update).await?;
+        crate::write::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

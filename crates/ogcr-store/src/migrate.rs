@@ -34,6 +34,11 @@ const SQLITE: &[Migration] = &[
         description: "account indexes",
         sql: include_str!("../migrations/sqlite/0004_account_indexes.sql"),
     },
+    Migration {
+        version: 5,
+        description: "read path",
+        sql: include_str!("../migrations/sqlite/0005_read_path.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -56,6 +61,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         description: "account indexes",
         sql: include_str!("../migrations/postgres/0004_account_indexes.sql"),
+    },
+    Migration {
+        version: 5,
+        description: "read path",
+        sql: include_str!("../migrations/postgres/0005_read_path.sql"),
     },
 ];
 

@@ -53,6 +53,48 @@ pub struct Page<T> {
     pub next: Option<Vec<Val>>,
 }
 
+/// Rows between two marks of a [`ListIndex`]: a deep offset page skips at most this many rows
+/// after its keyset seek.
+const STRIDE: i64 = 128;
+
+/// A list's row count and the sort key of every [`STRIDE`]-th row, for one data revision:
+/// what makes `total` and deep offsets cost a lookup instead of a scan.
+#[derive(Debug)]
+pub(crate) struct ListIndex {
+    total: i64,
+    /// `marks[i]` is the sort key of row `i * STRIDE` (0-based).
+    marks: Vec<Vec<Val>>,
+}
+
+/// List indexes by (data revision, filtered list). An entry is built once per revision by
+/// the first request that needs it (concurrent requests for the same one wait for it) and is
+/// never looked up again once the revision moved; old entries age out.
+#[derive(Clone)]
+pub(crate) struct ListCache(moka::future::Cache<(i64, String), std::sync::Arc<ListIndex>>);
+
+impl std::fmt::Debug for ListCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ListCache")
+            .field(&self.0.entry_count())
+            .finish()
+    }
+}
+
+impl ListCache {
+    /// About 2 MB of sort keys at most, whatever the number of distinct filters.
+    pub(crate) fn new() -> Self {
+        ListCache(
+            moka::future::Cache::builder()
+                .max_capacity(50_000)
+                .weigher(|_, v: &std::sync::Arc<ListIndex>| {
+                    u32::try_from(v.marks.len() + 1).unwrap_or(u32::MAX)
+                })
+                .time_to_idle(std::time::Duration::from_secs(600))
+                .build(),
+        )
+    }
+}
+
 /// The type of a sort-key column (what a cursor value must be).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -165,6 +207,79 @@ impl Select {
         }
     }
 
+    /// The list's total and marks for the current data revision, from the cache or built by
+    /// two index scans (a count, and every [`STRIDE`]-th key by row number).
+    async fn index(
+        &self,
+        store: &Store,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    ) -> Result<std::sync::Arc<ListIndex>> {
+        let revision = revision_on(conn).await?;
+        let order = self.key.join(", ");
+        let where_sql = self.where_sql(None);
+        let keys: Vec<String> = (0..self.key.len()).map(|i| format!("k{i}")).collect();
+        let marks_sql = format!(
+            "SELECT {k} FROM (SELECT {aliased}, ROW_NUMBER() OVER (ORDER BY {order}) AS rn \
+             FROM {from}{where_sql}) w WHERE (w.rn - 1) % {STRIDE} = 0 ORDER BY w.rn",
+            k = keys.join(", "),
+            aliased = self
+                .key
+                .iter()
+                .zip(&keys)
+                .map(|(c, k)| format!("{c} AS {k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            from = self.from,
+        );
+        let cache_key = (
+            revision,
+            format!(
+                "{marks_sql}\n{}",
+                serde_json::to_string(&self.vals).map_err(|e| crate::Error::Corrupt {
+                    table: "list filter",
+                    detail: e.to_string(),
+                })?
+            ),
+        );
+        store
+            .lists
+            .0
+            .try_get_with(cache_key, async {
+                let count_sql = format!("SELECT COUNT(*) FROM {}{where_sql}", self.from);
+                let total: i64 = crate::table::bind_all(
+                    sqlx::query(sqlx::AssertSqlSafe(count_sql)),
+                    self.vals.clone(),
+                )
+                .fetch_one(&mut **conn)
+                .await?
+                .try_get(0)?;
+                let rows = crate::table::bind_all(
+                    sqlx::query(sqlx::AssertSqlSafe(marks_sql)),
+                    self.vals.clone(),
+                )
+                .fetch_all(&mut **conn)
+                .await?;
+                let marks = rows
+                    .iter()
+                    .map(|row| {
+                        self.kinds
+                            .iter()
+                            .enumerate()
+                            .map(|(i, kind)| {
+                                Ok(match kind {
+                                    Kind::Int => Val::Int(Some(row.try_get(i)?)),
+                                    Kind::Text => Val::Text(Some(row.try_get(i)?)),
+                                })
+                            })
+                            .collect::<Result<Vec<Val>>>()
+                    })
+                    .collect::<Result<_>>()?;
+                Ok(std::sync::Arc::new(ListIndex { total, marks }))
+            })
+            .await
+            .map_err(crate::Error::Shared)
+    }
+
     async fn page<T>(
         mut self,
         store: &Store,
@@ -177,23 +292,36 @@ impl Select {
         let order = self.key.join(", ");
         let (total, sql) = match req {
             PageRequest::Offset { offset, .. } => {
-                let count_sql =
-                    format!("SELECT COUNT(*) FROM {}{}", self.from, self.where_sql(None));
-                let total: i64 = crate::table::bind_all(
-                    sqlx::query(sqlx::AssertSqlSafe(count_sql)),
-                    self.vals.clone(),
-                )
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
-                let (l, o) = (self.bind(limit + 1), self.bind((*offset).max(0)));
+                let index = self.index(store, &mut conn).await?;
+                let offset = (*offset).max(0);
+                if offset >= index.total {
+                    return Ok(Page {
+                        rows: Vec::new(),
+                        total: Some(index.total),
+                        has_more: false,
+                        next: None,
+                    });
+                }
+                // Seek to the last mark at or before the offset, then skip the rest (fewer
+                // than STRIDE rows) instead of every row before it.
+                let mark = usize::try_from(offset / STRIDE).unwrap_or(usize::MAX);
+                let (extra, skip) = match index.marks.get(mark) {
+                    Some(from) if mark > 0 => {
+                        let ps: Vec<String> = from.iter().map(|v| self.bind(v.clone())).collect();
+                        (
+                            Some(format!("({order}) >= ({})", ps.join(", "))),
+                            offset - mark as i64 * STRIDE,
+                        )
+                    }
+                    _ => (None, offset),
+                };
+                let where_sql = self.where_sql(extra);
+                let (l, o) = (self.bind(limit + 1), self.bind(skip));
                 let sql = format!(
-                    "SELECT {} FROM {}{} ORDER BY {order} LIMIT {l} OFFSET {o}",
-                    self.columns,
-                    self.from,
-                    self.where_sql(None)
+                    "SELECT {} FROM {}{where_sql} ORDER BY {order} LIMIT {l} OFFSET {o}",
+                    self.columns, self.from,
                 );
-                (Some(total), sql)
+                (Some(index.total), sql)
             }
             PageRequest::Cursor { after, .. } => {
                 let extra = match after {
@@ -693,6 +821,14 @@ impl Store {
         Ok(out)
     }
 
+    /// The data revision: a number that grows with every committed change to what the read
+    /// API serves (indexed batches, rollbacks, resets, checked documents), in this process or
+    /// any other writing the database. Equal revisions mean equal data.
+    pub async fn revision(&self) -> Result<i64> {
+        let mut conn = self.conn().await?;
+        revision_on(&mut conn).await
+    }
+
     /// The checkpoint and the time of its block (when that block is still kept).
     pub async fn checkpoint(&self) -> Result<Option<(ChainState, Option<i64>)>> {
         let Some(state) = self.chain_state().await? else {
@@ -742,6 +878,15 @@ impl Store {
             .await?;
         rows.iter().map(T::from_row).collect()
     }
+}
+
+async fn revision_on(conn: &mut sqlx::pool::PoolConnection<sqlx::Any>) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT revision FROM data_revision WHERE id = 1")
+            .fetch_optional(&mut **conn)
+            .await?
+            .unwrap_or(0),
+    )
 }
 
 fn project_row(row: &AnyRow) -> Result<ProjectRow> {

@@ -3,7 +3,7 @@
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    AnyPool, Executor,
+    AnyPool, Connection, Executor,
     any::{AnyConnectOptions, AnyPoolOptions},
     pool::PoolConnection,
 };
@@ -25,6 +25,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
     url: String,
+    /// Totals and deep-page indexes of the lists, by data revision (see [`Store::revision`]).
+    pub(crate) lists: crate::query::ListCache,
 }
 
 /// Normalises a user-given location: a plain path becomes a `sqlite://` URL.
@@ -64,9 +66,13 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets the API read while the indexer writes; FULL makes every
                         // commit durable, so a killed indexer never loses a committed batch.
+                        // Memory-mapped reads share the operating system's page cache across
+                        // connections and processes instead of copying pages into each
+                        // connection's own cache (`mmap_size` is address space, not memory).
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                             PRAGMA mmap_size = 4294967296;",
                         )
                         .await?;
                     }
@@ -79,6 +85,7 @@ impl Store {
             pool,
             backend,
             url: redact(&url),
+            lists: crate::query::ListCache::new(),
         };
         migrate::run(&store).await?;
         store.backfill_pdd_facts().await?;
@@ -102,6 +109,21 @@ impl Store {
 
     pub(crate) async fn conn(&self) -> Result<PoolConnection<sqlx::Any>> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock
+    /// is taken (waiting up to the busy timeout) before the transaction reads anything, so it
+    /// can never fail half-way with `SQLITE_BUSY_SNAPSHOT` (a deferred transaction that read
+    /// an older snapshot than another writer's commit cannot upgrade, and the busy timeout
+    /// does not retry that). PostgreSQL takes row locks as it goes.
+    pub(crate) async fn begin_write<'c>(
+        &self,
+        conn: &'c mut PoolConnection<sqlx::Any>,
+    ) -> Result<sqlx::Transaction<'c, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => conn.begin().await?,
+        })
     }
 }
 

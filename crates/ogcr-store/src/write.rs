@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, hash_map::Entry};
 
-use sqlx::{Any, Connection, Transaction};
+use sqlx::{Any, Transaction};
 
 use crate::{
     Block, Cancellation, ChainState, Decision, Document, Error, Event, EventAddress, MrvReport,
@@ -194,7 +194,7 @@ impl Store {
             )
         };
         let mut conn = self.conn().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         insert_all(&mut tx, std::slice::from_ref(state), OnConflict::Ignore).await?;
         tx.commit().await?;
         drop(conn);
@@ -236,7 +236,7 @@ impl Store {
     /// blocks are already stored (a retry after a lost acknowledgement) is a no-op.
     pub async fn commit(&self, cs: &ChangeSet) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         let checkpoint: i64 =
             sqlx::query_scalar("SELECT checkpoint_block FROM chain_state WHERE id = 1")
                 .fetch_optional(&mut *tx)
@@ -305,6 +305,7 @@ impl Store {
         .bind(cs.undo_floor)
         .execute(&mut *tx)
         .await?;
+        bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -332,7 +333,7 @@ impl Store {
     /// were after it, in one transaction; the checkpoint becomes `target` with `target_hash`.
     pub async fn rollback_to(&self, target: i64, target_hash: &str) -> Result<RollbackReport> {
         let mut conn = self.conn().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         let state: (i64, i64) =
             sqlx::query_as("SELECT checkpoint_block, undo_floor FROM chain_state WHERE id = 1")
                 .fetch_optional(&mut *tx)
@@ -396,9 +397,22 @@ impl Store {
         .bind(target_hash.to_owned())
         .execute(&mut *tx)
         .await?;
+        bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(report)
     }
+}
+
+/// Marks what the read API serves as changed (see [`Store::revision`]): every write
+/// transaction that changes indexed rows or documents calls this before it commits.
+pub(crate) async fn bump_revision(tx: &mut Transaction<'_, Any>) -> Result<()> {
+    exec(
+        tx,
+        "UPDATE data_revision SET revision = revision + 1 WHERE id = 1".into(),
+        Vec::new(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// What a rollback did.
@@ -457,7 +471,7 @@ impl Store {
     /// deployment block, possibly of another deployment.
     pub async fn reset(&self) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         for table in BLOCK_TABLES.iter().chain(&[
             Project::TABLE,
             MrvReport::TABLE,
@@ -471,6 +485,7 @@ impl Store {
         ]) {
             exec(&mut tx, format!("DELETE FROM {table}"), Vec::new()).await?;
         }
+        bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

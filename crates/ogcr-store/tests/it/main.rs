@@ -9,5 +9,6 @@ mod dump;
 mod export;
 mod fixtures;
 mod gateway;
+mod lists;
 mod migrations;
 mod rollback;

@@ -31,18 +31,20 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let (first, second, third, fourth) = match name {
+        let (first, second, third, fourth, fifth) = match name {
             "sqlite" => (
                 include_str!("../../migrations/sqlite/0001_initial.sql"),
                 include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
                 include_str!("../../migrations/sqlite/0003_write_api.sql"),
                 include_str!("../../migrations/sqlite/0004_account_indexes.sql"),
+                include_str!("../../migrations/sqlite/0005_read_path.sql"),
             ),
             _ => (
                 include_str!("../../migrations/postgres/0001_initial.sql"),
                 include_str!("../../migrations/postgres/0002_pdd_facts.sql"),
                 include_str!("../../migrations/postgres/0003_write_api.sql"),
                 include_str!("../../migrations/postgres/0004_account_indexes.sql"),
+                include_str!("../../migrations/postgres/0005_read_path.sql"),
             ),
         };
         assert_eq!(
@@ -63,6 +65,11 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                     4,
                     "account indexes".to_owned(),
                     hex::encode(Sha256::digest(fourth))
+                ),
+                (
+                    5,
+                    "read path".to_owned(),
+                    hex::encode(Sha256::digest(fifth))
                 ),
             ],
             "{name}"
