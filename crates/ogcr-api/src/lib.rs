@@ -159,7 +159,16 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Rou
         .route("/accounts/{address}", get(routes::accounts::one))
         .route("/cadt/v2/{table}", get(routes::exports::cadt))
         .route("/aef/{table}", get(routes::exports::aef))
-        .with_state(state);
+        .with_state(state.clone());
+    // Inside the timeout; outside it, the ETag, rate-limit, metrics and request-id layers
+    // still run for every answer, cached or not. Only the read routes are cached.
+    let app = match middleware::AnswerCache::new(limits.answer_cache_bytes) {
+        Some(cache) => app.layer(from_fn_with_state(
+            (state.store.clone(), cache),
+            middleware::cache_answers,
+        )),
+        None => app,
+    };
     let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         limits.read_timeout,
@@ -230,6 +239,9 @@ pub struct Limits {
     pub max_uri: usize,
     /// Largest request head (431 beyond).
     pub max_headers: usize,
+    /// Memory for whole answers of the read routes, reused until the data changes (bytes;
+    /// 0 turns the cache off). See `middleware::cache_answers`.
+    pub answer_cache_bytes: u64,
 }
 
 impl Default for Limits {
@@ -242,6 +254,7 @@ impl Default for Limits {
             max_body: 4 << 20,
             max_uri: 8 << 10,
             max_headers: 32 << 10,
+            answer_cache_bytes: 64 << 20,
         }
     }
 }

@@ -230,6 +230,99 @@ pub(crate) async fn rate_limit(
     next.run(req).await
 }
 
+/// Whole successful answers of the read routes by (data revision, request target). Every
+/// read route's answer is a function of the target and of the indexed data alone, and the
+/// data revision (`Store::revision`) changes with every commit that changes that data — in
+/// this process or any other writing the database — so an answer found under the current
+/// revision is exactly what the route would compute again. Bounded by bytes; entries of past
+/// revisions are never looked up again and age out.
+#[derive(Clone)]
+pub(crate) struct AnswerCache(moka::future::Cache<(i64, String), CachedAnswer>);
+
+/// One cached answer.
+#[derive(Clone)]
+pub(crate) struct CachedAnswer {
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+}
+
+/// Largest answer kept (bigger ones, such as a 1,000-row export page, are served uncached).
+const MAX_CACHED_ANSWER: usize = 4 << 20;
+
+impl AnswerCache {
+    /// A cache of at most `bytes` (`None` for 0: caching off).
+    pub(crate) fn new(bytes: u64) -> Option<Self> {
+        (bytes > 0).then(|| {
+            AnswerCache(
+                moka::future::Cache::builder()
+                    .max_capacity(bytes)
+                    .weigher(|(_, target): &(i64, String), a: &CachedAnswer| {
+                        let headers: usize = a
+                            .headers
+                            .iter()
+                            .map(|(k, v)| k.as_str().len() + v.len())
+                            .sum();
+                        u32::try_from(a.body.len() + headers + target.len() + 64)
+                            .unwrap_or(u32::MAX)
+                    })
+                    .time_to_idle(std::time::Duration::from_secs(300))
+                    .build(),
+            )
+        })
+    }
+}
+
+/// Serves a read route's answer from the [`AnswerCache`] when the data has not changed since
+/// it was computed; stores successful GET answers. `/health` and `/metrics` (which move with
+/// time, not with the data) are never cached. When the revision cannot be read the request
+/// goes to its route, which reports the database error.
+pub(crate) async fn cache_answers(
+    State((store, cache)): State<(ogcr_store::Store, AnswerCache)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    if req.method() != Method::GET || path == "/health" || path == "/metrics" {
+        return next.run(req).await;
+    }
+    let Ok(revision) = store.revision().await else {
+        return next.run(req).await;
+    };
+    // Read before the route runs: what the route reads is at least this revision, so an
+    // entry never holds data older than its key says.
+    let key = (revision, req.uri().to_string());
+    if let Some(hit) = cache.0.get(&key).await {
+        let mut r = Response::new(Body::from(hit.body));
+        *r.headers_mut() = hit.headers;
+        return r;
+    }
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::OK || resp.extensions().get::<PendingError>().is_some() {
+        return resp;
+    }
+    // Only bodies of a known, bounded size (the JSON answers); streams pass through as they are.
+    use axum::body::HttpBody as _;
+    match resp.body().size_hint().exact() {
+        Some(n) if n <= MAX_CACHED_ANSWER as u64 => {}
+        _ => return resp,
+    }
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_CACHED_ANSWER).await else {
+        return ApiError::internal(&"an answer's body failed while it was read").into_response();
+    };
+    cache
+        .0
+        .insert(
+            key,
+            CachedAnswer {
+                headers: parts.headers.clone(),
+                body: bytes.clone(),
+            },
+        )
+        .await;
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// Largest body tagged; bigger ones are sent untagged.
 const MAX_TAGGED: usize = 64 << 20;
 

@@ -65,6 +65,10 @@ struct Args {
     /// `--routes cursor,/credits`; the static ceiling is always measured.
     #[arg(long, value_delimiter = ',')]
     routes: Vec<String>,
+    /// Serve without the answer cache (`ogcr serve --answer-cache-mb 0`): every request
+    /// computes its answer, as a first visit after new data does.
+    #[arg(long)]
+    no_answer_cache: bool,
 }
 
 /// One GET, for discovery: status and body.
@@ -216,7 +220,14 @@ fn main() -> anyhow::Result<()> {
             public_url: format!("http://{addr}"),
             rate_limit: None,
             metrics: Some(Arc::new(move || metrics.render())),
-            limits: ogcr_api::Limits::default(),
+            limits: ogcr_api::Limits {
+                answer_cache_bytes: if args.no_answer_cache {
+                    0
+                } else {
+                    ogcr_api::Limits::default().answer_cache_bytes
+                },
+                ..ogcr_api::Limits::default()
+            },
             export: ogcr_export::ExportConfig::default(),
         };
         let app = ogcr_api::router(store, config);
@@ -250,6 +261,13 @@ fn main() -> anyhow::Result<()> {
                 Target::OneOf {
                     prefix: "/projects/".into(),
                     ids: Arc::new(ids),
+                },
+            ),
+            (
+                "/projects?limit=50&offset={random}".to_owned(),
+                Target::OneOf {
+                    prefix: "/projects?limit=50&offset=".into(),
+                    ids: Arc::new((0..total - 50).map(|o| o.to_string()).collect()),
                 },
             ),
             fixed("/credits?limit=100"),

@@ -128,6 +128,16 @@ pub(crate) struct ApiArgs {
     /// URL unless the file sets `base_url`.
     #[arg(long, env = "OGCR_EXPORT_CONFIG", value_name = "FILE")]
     pub(crate) export_config: Option<std::path::PathBuf>,
+    /// Memory for reusing whole read answers until the indexed data changes (MiB; 0: compute
+    /// every answer). An answer is reused only while the database's data revision is the one
+    /// it was computed at, whichever process wrote the database.
+    #[arg(
+        long,
+        env = "OGCR_ANSWER_CACHE_MB",
+        default_value_t = 64,
+        value_name = "MIB"
+    )]
+    pub(crate) answer_cache_mb: u64,
 }
 
 /// The write API's engine and where its documents go (`None` serves the read API only).
@@ -175,7 +185,10 @@ impl ApiArgs {
         let config = ogcr_api::ApiConfig {
             public_url: public_url.clone(),
             rate_limit: (self.rate_limit > 0.0).then_some((self.rate_limit, self.rate_burst)),
-            limits: ogcr_api::Limits::default(),
+            limits: ogcr_api::Limits {
+                answer_cache_bytes: self.answer_cache_mb << 20,
+                ..ogcr_api::Limits::default()
+            },
             metrics: on_api.then(|| -> ogcr_api::MetricsRender {
                 std::sync::Arc::new(move || metrics.render())
             }),

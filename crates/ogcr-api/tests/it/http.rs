@@ -438,3 +438,94 @@ async fn health_is_cached_for_a_second() {
     let (s, _, b) = call(&app, get("/health")).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{b}");
 }
+
+/// Issue 17: read answers are reused until the data revision moves. A row written behind the
+/// store's back (no revision bump) stays invisible — the answer comes from the cache — and a
+/// committed batch (which bumps the revision) shows at once, with both rows.
+#[tokio::test]
+async fn answers_are_reused_until_the_data_changes() {
+    use ogcr_store::{Block, ChangeSet, Event};
+    use sqlx::Connection;
+    let event = |n: i64| Event {
+        block_number: n,
+        log_index: 0,
+        chain_id: 31337,
+        block_hash: format!("0x{n:064x}"),
+        block_time: 1_700_000_000 + n,
+        tx_hash: format!("0x{:064x}", 1000 + n),
+        tx_index: 0,
+        contract: "ProjectRegistry".into(),
+        address: "0x02".into(),
+        event: "Thing".into(),
+        topic0: "0x00".into(),
+        args: "{}".into(),
+    };
+    let batch = |n: i64| ChangeSet {
+        from_block: n,
+        to_block: n,
+        to_hash: format!("0x{n:064x}"),
+        undo_floor: 0,
+        blocks: vec![Block {
+            number: n,
+            hash: format!("0x{n:064x}"),
+            parent_hash: format!("0x{:064x}", n - 1),
+            timestamp: 1_700_000_000 + n,
+        }],
+        events: vec![event(n)],
+        ..ChangeSet::default()
+    };
+    for db in backends().await {
+        let name = db.name;
+        index(&db.store).await;
+        let app = router(db.store.clone(), config());
+        db.store.commit(&batch(1)).await.unwrap();
+        let blocks = |v: &Value| -> Vec<i64> {
+            v["data"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name}: {v}"))
+                .iter()
+                .map(|e| e["block_number"].as_i64().unwrap_or(-1))
+                .collect()
+        };
+        let (s, _, first) = call(&app, get("/events?limit=10")).await;
+        assert_eq!(s, StatusCode::OK, "{name}: {first}");
+        assert_eq!(blocks(&first), [1], "{name}");
+
+        sqlx::any::install_default_drivers();
+        let mut raw = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        let e = event(2);
+        sqlx::query(
+            "INSERT INTO events (block_number, log_index, chain_id, block_hash, block_time, \
+             tx_hash, tx_index, contract, address, event, topic0, args) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(e.block_number)
+        .bind(e.log_index)
+        .bind(e.chain_id)
+        .bind(e.block_hash)
+        .bind(e.block_time)
+        .bind(e.tx_hash)
+        .bind(e.tx_index)
+        .bind(e.contract)
+        .bind(e.address)
+        .bind(e.event)
+        .bind(e.topic0)
+        .bind(e.args)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+        let (_, _, again) = call(&app, get("/events?limit=10")).await;
+        assert_eq!(again, first, "{name}: not served from the cache");
+
+        let mut next = batch(3);
+        next.from_block = 2;
+        db.store.commit(&next).await.unwrap();
+        let (_, _, after) = call(&app, get("/events?limit=10")).await;
+        assert_eq!(
+            blocks(&after),
+            [1, 2, 3],
+            "{name}: a stale answer after a commit"
+        );
+        raw.close().await.unwrap();
+    }
+}
