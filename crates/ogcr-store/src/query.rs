@@ -280,6 +280,22 @@ impl Select {
             .map_err(crate::Error::Shared)
     }
 
+    /// The statement of a keyset page: `limit + 1` rows after `after` (from the start when
+    /// `None`), its values bound.
+    fn cursor_sql(&mut self, after: Option<&[Val]>, limit: i64) -> String {
+        let order = self.key.join(", ");
+        let extra = after.map(|after| {
+            let ps: Vec<String> = after.iter().map(|v| self.bind(v.clone())).collect();
+            format!("({order}) > ({})", ps.join(", "))
+        });
+        let where_sql = self.where_sql(extra);
+        let l = self.bind(limit + 1);
+        format!(
+            "SELECT {} FROM {}{where_sql} ORDER BY {order} LIMIT {l}",
+            self.columns, self.from
+        )
+    }
+
     async fn page<T>(
         mut self,
         store: &Store,
@@ -324,21 +340,10 @@ impl Select {
                 (Some(index.total), sql)
             }
             PageRequest::Cursor { after, .. } => {
-                let extra = match after {
-                    Some(after) => {
-                        self.check_cursor(after)?;
-                        let ps: Vec<String> = after.iter().map(|v| self.bind(v.clone())).collect();
-                        Some(format!("({order}) > ({})", ps.join(", ")))
-                    }
-                    None => None,
-                };
-                let where_sql = self.where_sql(extra);
-                let l = self.bind(limit + 1);
-                let sql = format!(
-                    "SELECT {} FROM {}{where_sql} ORDER BY {order} LIMIT {l}",
-                    self.columns, self.from
-                );
-                (None, sql)
+                if let Some(after) = after {
+                    self.check_cursor(after)?;
+                }
+                (None, self.cursor_sql(after.as_deref(), limit))
             }
         };
         let rows = crate::table::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.vals)
@@ -509,8 +514,91 @@ pub struct EventFilter {
 }
 
 impl Store {
-    /// Projects matching `f`, ordered by project id.
-    pub async fn projects(&self, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRow>> {
+    /// The query of [`Store::events`] before paging.
+    fn events_select(f: &EventFilter) -> Select {
+        let mut s = Select::new(
+            "events e",
+            cols::<Event>("e"),
+            &["e.block_number", "e.log_index"],
+            &[Kind::Int, Kind::Int],
+        );
+        s.any_of("e.contract", &f.contract)
+            .any_of("e.event", &f.event)
+            .cmp("e.block_number", ">=", f.from_block)
+            .cmp("e.block_number", "<=", f.to_block)
+            .cmp("e.tx_hash", "=", f.tx_hash.clone());
+        if let Some(a) = &f.address {
+            let p = s.bind(a.as_str());
+            s.conds.push(format!(
+                "(e.address = {p} OR EXISTS (SELECT 1 FROM event_addresses x WHERE x.address = {p} \
+                 AND x.block_number = e.block_number AND x.log_index = e.log_index))"
+            ));
+        }
+        s
+    }
+
+    /// The query of [`Store::retirements`] before paging.
+    fn retirements_select(f: &RetirementFilter) -> Select {
+        let mut s = Select::new(
+            "retirements r JOIN tokens t ON t.token_id = r.token_id",
+            format!(
+                "{}, t.project_key AS t_project_key, t.vintage AS t_vintage",
+                cols::<Retirement>("r")
+            ),
+            &["r.block_number", "r.log_index"],
+            &[Kind::Int, Kind::Int],
+        );
+        s.cmp("t.project_key", "=", f.project_key.clone())
+            .cmp("r.token_id", "=", f.token_id)
+            .prefix_ci("r.beneficiary", f.beneficiary.as_deref())
+            .cmp("r.owner", "=", f.owner.clone())
+            .cmp("r.timestamp", ">=", f.from)
+            .cmp("r.timestamp", "<", f.to);
+        s
+    }
+
+    /// The query of [`Store::credits`] before paging.
+    fn credits_select(f: &CreditFilter) -> Select {
+        let mut s = Select::new(
+            "tokens t",
+            cols::<Token>("t"),
+            &["t.token_id"],
+            &[Kind::Int],
+        );
+        s.cmp("t.project_key", "=", f.project_key.clone())
+            .cmp("t.mrv_id", "=", f.mrv_id)
+            .cmp("t.vintage", "=", f.vintage)
+            .cmp("t.minted_at", ">=", f.minted_from)
+            .cmp("t.minted_at", "<", f.minted_to)
+            .cmp("t.owner", "=", f.owner.clone())
+            .any_of("t.status", &f.status);
+        if let Some(bits) = f.labels {
+            // Label sets are two bits; spell the test out so both backends agree.
+            let wanted: Vec<i64> = (0..4).filter(|l| l & bits == bits).collect();
+            let ps: Vec<String> = wanted.into_iter().map(|l| s.bind(l)).collect();
+            s.conds.push(format!("t.labels IN ({})", ps.join(", ")));
+        }
+        s
+    }
+
+    /// The query of [`Store::mrv_reports`] before paging.
+    fn mrv_reports_select(f: &MrvFilter) -> Select {
+        let mut s = Select::new(
+            "mrv_reports m",
+            cols::<MrvReport>("m"),
+            &["m.mrv_id"],
+            &[Kind::Int],
+        );
+        s.cmp("m.project_key", "=", f.project_key.clone())
+            .any_of("m.status", &f.status)
+            .cmp("m.verifier", "=", f.verifier.clone())
+            .cmp("m.period_end", ">", f.period_from)
+            .cmp("m.period_start", "<", f.period_to);
+        s
+    }
+
+    /// The query of [`Store::projects`] before paging.
+    fn projects_select(f: &ProjectFilter) -> Select {
         let mut s = Select::new(
             PROJECT_FROM,
             project_columns(),
@@ -548,6 +636,12 @@ impl Store {
             c.push(')');
             s.conds.push(c);
         }
+        s
+    }
+
+    /// Projects matching `f`, ordered by project id.
+    pub async fn projects(&self, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRow>> {
+        let s = Self::projects_select(f);
         s.page(self, req, project_row, |r| {
             vec![r.project.project_id.clone().into()]
         })
@@ -603,42 +697,14 @@ impl Store {
 
     /// Monitoring reports matching `f`, ordered by report id.
     pub async fn mrv_reports(&self, f: &MrvFilter, req: &PageRequest) -> Result<Page<MrvReport>> {
-        let mut s = Select::new(
-            "mrv_reports m",
-            cols::<MrvReport>("m"),
-            &["m.mrv_id"],
-            &[Kind::Int],
-        );
-        s.cmp("m.project_key", "=", f.project_key.clone())
-            .any_of("m.status", &f.status)
-            .cmp("m.verifier", "=", f.verifier.clone())
-            .cmp("m.period_end", ">", f.period_from)
-            .cmp("m.period_start", "<", f.period_to);
+        let s = Self::mrv_reports_select(f);
         s.page(self, req, MrvReport::from_row, |r| vec![r.mrv_id.into()])
             .await
     }
 
     /// Tokens matching `f`, ordered by token id.
     pub async fn credits(&self, f: &CreditFilter, req: &PageRequest) -> Result<Page<Token>> {
-        let mut s = Select::new(
-            "tokens t",
-            cols::<Token>("t"),
-            &["t.token_id"],
-            &[Kind::Int],
-        );
-        s.cmp("t.project_key", "=", f.project_key.clone())
-            .cmp("t.mrv_id", "=", f.mrv_id)
-            .cmp("t.vintage", "=", f.vintage)
-            .cmp("t.minted_at", ">=", f.minted_from)
-            .cmp("t.minted_at", "<", f.minted_to)
-            .cmp("t.owner", "=", f.owner.clone())
-            .any_of("t.status", &f.status);
-        if let Some(bits) = f.labels {
-            // Label sets are two bits; spell the test out so both backends agree.
-            let wanted: Vec<i64> = (0..4).filter(|l| l & bits == bits).collect();
-            let ps: Vec<String> = wanted.into_iter().map(|l| s.bind(l)).collect();
-            s.conds.push(format!("t.labels IN ({})", ps.join(", ")));
-        }
+        let s = Self::credits_select(f);
         s.page(self, req, Token::from_row, |r| vec![r.token_id.into()])
             .await
     }
@@ -692,21 +758,7 @@ impl Store {
         f: &RetirementFilter,
         req: &PageRequest,
     ) -> Result<Page<RetirementRow>> {
-        let mut s = Select::new(
-            "retirements r JOIN tokens t ON t.token_id = r.token_id",
-            format!(
-                "{}, t.project_key AS t_project_key, t.vintage AS t_vintage",
-                cols::<Retirement>("r")
-            ),
-            &["r.block_number", "r.log_index"],
-            &[Kind::Int, Kind::Int],
-        );
-        s.cmp("t.project_key", "=", f.project_key.clone())
-            .cmp("r.token_id", "=", f.token_id)
-            .prefix_ci("r.beneficiary", f.beneficiary.as_deref())
-            .cmp("r.owner", "=", f.owner.clone())
-            .cmp("r.timestamp", ">=", f.from)
-            .cmp("r.timestamp", "<", f.to);
+        let s = Self::retirements_select(f);
         s.page(
             self,
             req,
@@ -729,24 +781,7 @@ impl Store {
 
     /// Events matching `f`, in chain order.
     pub async fn events(&self, f: &EventFilter, req: &PageRequest) -> Result<Page<Event>> {
-        let mut s = Select::new(
-            "events e",
-            cols::<Event>("e"),
-            &["e.block_number", "e.log_index"],
-            &[Kind::Int, Kind::Int],
-        );
-        s.any_of("e.contract", &f.contract)
-            .any_of("e.event", &f.event)
-            .cmp("e.block_number", ">=", f.from_block)
-            .cmp("e.block_number", "<=", f.to_block)
-            .cmp("e.tx_hash", "=", f.tx_hash.clone());
-        if let Some(a) = &f.address {
-            let p = s.bind(a.as_str());
-            s.conds.push(format!(
-                "(e.address = {p} OR EXISTS (SELECT 1 FROM event_addresses x WHERE x.address = {p} \
-                 AND x.block_number = e.block_number AND x.log_index = e.log_index))"
-            ));
-        }
+        let s = Self::events_select(f);
         s.page(self, req, Event::from_row, |r| {
             vec![r.block_number.into(), r.log_index.into()]
         })
@@ -904,4 +939,180 @@ fn project_row(row: &AnyRow) -> Result<ProjectRow> {
             None
         },
     })
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod plans {
+    //! Issue 17: every list page is an index seek in sort order on both backends — no scan
+    //! of a whole table, no sort of every match — unfiltered and under each indexed filter.
+
+    use super::*;
+    use crate::{Backend, testing::backends};
+
+    /// Each list's query, filtered in the ways the API indexes, with a cursor (the shape of
+    /// every page but the first: a deep offset page seeks from a mark the same way).
+    fn cases() -> Vec<(String, Select, Vec<Val>)> {
+        let text = |v: &str| vec![Val::from(v)];
+        let chain = vec![Val::from(5_i64), Val::from(1_i64)];
+        let mut out: Vec<(String, Select, Vec<Val>)> = Vec::new();
+        let mut add = |name: &str, s: Select, after: &Vec<Val>| {
+            out.push((name.to_owned(), s, after.clone()));
+        };
+        add(
+            "projects",
+            Store::projects_select(&ProjectFilter::default()),
+            &text("OGCR-1"),
+        );
+        add(
+            "projects by status",
+            Store::projects_select(&ProjectFilter {
+                status: vec!["validated".into()],
+                ..ProjectFilter::default()
+            }),
+            &text("OGCR-1"),
+        );
+        add(
+            "reports",
+            Store::mrv_reports_select(&MrvFilter::default()),
+            &vec![Val::from(3_i64)],
+        );
+        add(
+            "reports of a project",
+            Store::mrv_reports_select(&MrvFilter {
+                project_key: Some("0xab".into()),
+                ..MrvFilter::default()
+            }),
+            &vec![Val::from(3_i64)],
+        );
+        add(
+            "reports by status",
+            Store::mrv_reports_select(&MrvFilter {
+                status: vec!["verified".into()],
+                ..MrvFilter::default()
+            }),
+            &vec![Val::from(3_i64)],
+        );
+        for (name, f) in [
+            ("credits", CreditFilter::default()),
+            (
+                "credits of an owner",
+                CreditFilter {
+                    owner: Some("0x01".into()),
+                    ..CreditFilter::default()
+                },
+            ),
+            (
+                "credits of a project",
+                CreditFilter {
+                    project_key: Some("0xab".into()),
+                    ..CreditFilter::default()
+                },
+            ),
+            (
+                "credits of a report",
+                CreditFilter {
+                    mrv_id: Some(3),
+                    ..CreditFilter::default()
+                },
+            ),
+            (
+                "credits by status",
+                CreditFilter {
+                    status: vec!["retired".into()],
+                    ..CreditFilter::default()
+                },
+            ),
+        ] {
+            add(name, Store::credits_select(&f), &vec![Val::from(7_i64)]);
+        }
+        add(
+            "retirements",
+            Store::retirements_select(&RetirementFilter::default()),
+            &chain,
+        );
+        add(
+            "retirements of an owner",
+            Store::retirements_select(&RetirementFilter {
+                owner: Some("0x01".into()),
+                ..RetirementFilter::default()
+            }),
+            &chain,
+        );
+        add(
+            "events",
+            Store::events_select(&EventFilter::default()),
+            &chain,
+        );
+        add(
+            "events of a contract",
+            Store::events_select(&EventFilter {
+                contract: vec!["MRVRegistry".into()],
+                ..EventFilter::default()
+            }),
+            &chain,
+        );
+        add(
+            "events by name",
+            Store::events_select(&EventFilter {
+                event: vec!["MRVVerified".into()],
+                ..EventFilter::default()
+            }),
+            &chain,
+        );
+        out
+    }
+
+    #[tokio::test]
+    async fn every_list_page_is_an_index_seek_in_sort_order() {
+        for db in backends().await {
+            let mut conn = db.store.conn().await.unwrap();
+            if db.store.backend() == Backend::Postgres {
+                // Empty test tables would make any plan cheap: forbid the two that scale
+                // with the table, so the plan shows whether an index serves the page.
+                sqlx::query("SET enable_seqscan = off")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                sqlx::query("SET enable_sort = off")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+            }
+            for (name, mut select, after) in cases() {
+                let sql = select.cursor_sql(Some(&after), 50);
+                let explain = match db.store.backend() {
+                    Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+                    Backend::Postgres => format!("EXPLAIN {sql}"),
+                };
+                let rows = crate::table::bind_all(
+                    sqlx::query(sqlx::AssertSqlSafe(explain)),
+                    select.vals.clone(),
+                )
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {name}: {e}\n{sql}", db.name));
+                let plan: Vec<String> = rows
+                    .iter()
+                    .map(|r| match db.store.backend() {
+                        Backend::Sqlite => r.try_get::<String, _>(3).unwrap(),
+                        Backend::Postgres => r.try_get::<String, _>(0).unwrap(),
+                    })
+                    .collect();
+                let bad = plan.iter().find(|line| match db.store.backend() {
+                    Backend::Sqlite => line.starts_with("SCAN ") || line.contains("TEMP B-TREE"),
+                    Backend::Postgres => {
+                        line.contains("Seq Scan")
+                            || line.trim_start().starts_with("Sort")
+                            || line.contains("-> Sort")
+                    }
+                });
+                assert!(
+                    bad.is_none(),
+                    "{}: {name}: {bad:?} in the plan\n{}\n{sql}",
+                    db.name,
+                    plan.join("\n")
+                );
+            }
+        }
+    }
 }
