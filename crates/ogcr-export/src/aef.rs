@@ -198,7 +198,9 @@ async fn entities(ctx: &mut Ctx<'_>, scope: &Scope) -> Result<Vec<Value>> {
         )?;
     }
     let mut out = Vec::new();
-    for p in ctx.ex.store.export_projects_by_key(&keys).await? {
+    let projects = ctx.ex.store.export_projects_by_key(&keys).await?;
+    ctx.prefetch(&projects).await?;
+    for p in projects {
         let at = first
             .get(&p.project_key)
             .copied()

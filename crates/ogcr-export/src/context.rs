@@ -1,18 +1,23 @@
 //! What the derivation of one page needs: the deployment, its ids, the configuration, the
-//! verified PDDs of the projects on the page, and the warning sink.
+//! PDD facts of the projects on the page, and the warning sink.
 
 use std::{collections::HashMap, sync::Arc};
 
-use ogcr_core::{Pdd, documents::pdd::ProjectType};
+use ogcr_core::documents::pdd::ProjectType;
 use ogcr_store::{Project, export::ExportMeta};
 
-use crate::{ExportConfig, Exporter, Result, Warning, country, ids::Ids, spec::spec};
+use crate::{
+    ExportConfig, Exporter, Result, Warning,
+    ids::Ids,
+    pdd::{self, Missing, PddFacts},
+    spec::spec,
+};
 
-/// A project and its verified PDD, when there is one.
+/// A project and the facts of its verified PDD, when there is one.
 #[derive(Debug, Clone)]
 pub(crate) struct ProjectInfo {
     pub(crate) project: Project,
-    pub(crate) pdd: Option<Arc<Pdd>>,
+    pub(crate) pdd: Option<Arc<PddFacts>>,
 }
 
 impl ProjectInfo {
@@ -21,7 +26,7 @@ impl ProjectInfo {
     }
 
     pub(crate) fn project_type(&self) -> Option<ProjectType> {
-        self.pdd.as_ref().map(|p| p.properties.project_type)
+        self.pdd.as_ref().map(|p| p.project_type)
     }
 }
 
@@ -41,7 +46,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ex: &'a Exporter,
     pub(crate) meta: ExportMeta,
     pub(crate) ids: Ids,
-    pdds: HashMap<String, Option<Arc<Pdd>>>,
+    /// The PDDs of the current page that are not in the exporter's cache (the cache full, or
+    /// no verified PDD), so a page reads each document once.
+    page: HashMap<String, std::result::Result<Arc<PddFacts>, Missing>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -50,7 +57,7 @@ impl<'a> Ctx<'a> {
             ids: Ids::new(&meta.chain),
             ex,
             meta,
-            pdds: HashMap::new(),
+            page: HashMap::new(),
         }
     }
 
@@ -58,9 +65,9 @@ impl<'a> Ctx<'a> {
         &self.ex.config
     }
 
-    /// Forgets cached documents (between pages of a stream).
+    /// Forgets the current page's documents (between pages of a stream).
     pub(crate) fn clear(&mut self) {
-        self.pdds.clear();
+        self.page.clear();
     }
 
     /// Records a warning; an error in strict mode.
@@ -110,43 +117,63 @@ impl<'a> Ctx<'a> {
         self.meta.first_event_at.unwrap_or(0)
     }
 
-    /// The verified PDD with on-chain hash `hash`, parsed; `None` (with a warning) when the
-    /// indexer has not verified it or it does not parse.
-    pub(crate) async fn pdd(&mut self, table: &str, project: &Project) -> Result<Option<Arc<Pdd>>> {
-        if let Some(p) = self.pdds.get(&project.pdd_hash) {
-            return Ok(p.clone());
+    /// Reads, in one store query, the verified PDDs of these projects that are neither in the
+    /// exporter's cache nor already read for this page.
+    pub(crate) async fn prefetch<'p>(
+        &mut self,
+        projects: impl IntoIterator<Item = &'p Project>,
+    ) -> Result<()> {
+        let mut wanted: Vec<String> = projects
+            .into_iter()
+            .map(|p| &p.pdd_hash)
+            .filter(|h| !self.page.contains_key(*h) && self.ex.pdds.get(h).is_none())
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
         }
-        let doc = self.ex.store.verified_document(&project.pdd_hash).await?;
-        let parsed = match doc.and_then(|d| d.body) {
-            None => {
-                self.warn(
-                    table,
-                    &project.project_id,
-                    format!(
-                        "PDD {} ({}) is not verified by the indexer: name, description, type, \
-                         methodology and location cannot be read (is the document reachable \
-                         by `ogcr index`?)",
-                        project.pdd_hash, project.pdd_uri
-                    ),
-                    None,
-                )?;
-                None
+        wanted.sort();
+        wanted.dedup();
+        let mut docs = self.ex.store.verified_documents(&wanted).await?;
+        for hash in wanted {
+            let facts = pdd::parse(docs.remove(&hash).and_then(|d| d.body).as_deref());
+            if let Ok(f) = &facts {
+                self.ex.pdds.insert(&hash, f);
             }
-            Some(body) => match serde_json::from_str::<Pdd>(&body) {
-                Ok(p) => Some(Arc::new(p)),
-                Err(e) => {
-                    self.warn(
-                        table,
-                        &project.project_id,
-                        format!("PDD {} is not an OGCR PDD: {e}", project.pdd_hash),
-                        None,
-                    )?;
-                    None
-                }
-            },
+            self.page.insert(hash, facts);
+        }
+        Ok(())
+    }
+
+    /// The facts of the project's verified PDD; `None` (with a warning) when the indexer has
+    /// not verified it or it does not parse. Reads it unless [`Ctx::prefetch`] did.
+    pub(crate) async fn pdd(
+        &mut self,
+        table: &str,
+        project: &Project,
+    ) -> Result<Option<Arc<PddFacts>>> {
+        if let Some(f) = self.ex.pdds.get(&project.pdd_hash) {
+            return Ok(Some(f));
+        }
+        if !self.page.contains_key(&project.pdd_hash) {
+            self.prefetch([project]).await?;
+        }
+        let missing = match self.page.get(&project.pdd_hash) {
+            Some(Ok(f)) => return Ok(Some(f.clone())),
+            Some(Err(m)) => m.clone(),
+            None => Missing::NotVerified,
         };
-        self.pdds.insert(project.pdd_hash.clone(), parsed.clone());
-        Ok(parsed)
+        let message = match missing {
+            Missing::NotVerified => format!(
+                "PDD {} ({}) is not verified by the indexer: name, description, type, \
+                 methodology and location cannot be read (is the document reachable \
+                 by `ogcr index`?)",
+                project.pdd_hash, project.pdd_uri
+            ),
+            Missing::Invalid(e) => format!("PDD {} is not an OGCR PDD: {e}", project.pdd_hash),
+        };
+        self.warn(table, &project.project_id, message, None)?;
+        Ok(None)
     }
 
     pub(crate) async fn info(&mut self, table: &str, project: Project) -> Result<ProjectInfo> {
@@ -158,13 +185,9 @@ impl<'a> Ctx<'a> {
     /// region and representative point.
     pub(crate) fn place(&self, table: &str, info: &ProjectInfo) -> Result<Place> {
         let key = format!("countries.\"{}\"", info.id());
-        let located = info.pdd.as_ref().and_then(|p| country::locate(&p.geometry));
-        let gis = info
-            .pdd
-            .as_ref()
-            .and_then(|p| country::representative_point(&p.geometry))
-            .map(|(lon, lat)| format!("{lat:.6}, {lon:.6}"));
-        let region = located.as_ref().and_then(|l| l.region.clone());
+        let located = info.pdd.as_ref().and_then(|p| p.located.as_ref());
+        let gis = info.pdd.as_ref().and_then(|p| p.gis.clone());
+        let region = located.and_then(|l| l.region.clone());
         if let Some(c) = self.cfg().countries.get(info.id()) {
             if !spec().allows("location_country", c) {
                 self.warn(
@@ -180,11 +203,11 @@ impl<'a> Ctx<'a> {
                 gis,
             });
         }
-        let country = match &located {
+        let country = match located {
             Some(l) => match l.country {
                 Some(c) => c.to_owned(),
                 None => {
-                    let name = country::display_name(&l.alpha2);
+                    let name = crate::country::display_name(&l.alpha2);
                     self.warn(
                         table,
                         info.id(),
@@ -258,7 +281,7 @@ impl<'a> Ctx<'a> {
             .stakeholders
             .get(dev)
             .cloned()
-            .or_else(|| info.pdd.as_ref().map(|p| p.properties.actor_id.clone()))
+            .or_else(|| info.pdd.as_ref().map(|p| p.actor_id.clone()))
             .unwrap_or_else(|| dev.clone())
     }
 

@@ -95,6 +95,8 @@ pub(crate) type Rows = (Vec<Value>, Option<Cursor>);
 pub struct Exporter {
     pub(crate) store: Store,
     pub(crate) config: ExportConfig,
+    /// Facts of verified PDDs by hash, shared by every call (a hash's facts never change).
+    pub(crate) pdds: crate::pdd::Cache,
     warnings: Mutex<BTreeSet<Warning>>,
 }
 
@@ -104,6 +106,7 @@ impl Exporter {
         Exporter {
             store,
             config,
+            pdds: crate::pdd::Cache::default(),
             warnings: Mutex::new(BTreeSet::new()),
         }
     }

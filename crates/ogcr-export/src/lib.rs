@@ -30,6 +30,8 @@ pub mod exporter;
 pub mod ids;
 /// OGCR values → CAD Trust picklists.
 pub mod mapping;
+/// PDD facts and their cache.
+mod pdd;
 /// Records and date formats.
 pub mod record;
 /// The vendored CAD Trust schema and the record validator.

@@ -35,7 +35,7 @@ pub(crate) async fn count(ctx: &mut Ctx<'_>, t: &TableSpec) -> Result<u64> {
         "program" => 1,
         "label" => s.export_label_usage().await?.len() as u64,
         "methodology" => methodologies(ctx).await?.len() as u64,
-        "estimation" => estimations(ctx).await?.len() as u64,
+        "estimation" => count_estimations(ctx).await?,
         "stakeholder" | "project" | "project_methodology" | "location" => {
             s.export_count_projects().await?
         }
@@ -61,10 +61,7 @@ pub(crate) async fn rows(ctx: &mut Ctx<'_>, t: &TableSpec, pos: &Pos, limit: u64
             let all = methodologies(ctx).await?;
             Ok(slice(all, pos, limit))
         }
-        "estimation" => {
-            let all = estimations(ctx).await?;
-            Ok(slice(all, pos, limit))
-        }
+        "estimation" => estimations(ctx, pos, limit).await,
         "stakeholder" | "project" | "project_methodology" | "location" => {
             project::per_project(ctx, &t.name, pos, limit).await
         }
@@ -165,7 +162,7 @@ async fn labels(ctx: &Ctx<'_>) -> Result<Vec<Value>> {
 
 /// The methodology a project's PDD names: (code, version), or `None`.
 pub(crate) fn methodology_key(info: &crate::context::ProjectInfo) -> Option<(String, String)> {
-    let m = info.pdd.as_ref()?.properties.methodology.as_ref()?;
+    let m = info.pdd.as_ref()?.methodology.as_ref()?;
     Some((m.id.clone(), m.version.clone()))
 }
 
@@ -182,12 +179,33 @@ pub(crate) async fn scan_projects(
         &crate::context::ProjectInfo,
     ) -> Result<()>,
 ) -> Result<()> {
-    let mut seek = Seek::Offset(0);
+    scan_projects_from(ctx, table, Seek::start(), |ctx, row, info| {
+        f(ctx, row, info).map(|()| true)
+    })
+    .await
+}
+
+/// Calls `f` with every project from `seek` on and its verified PDD, a page at a time,
+/// until `f` returns `false`.
+pub(crate) async fn scan_projects_from(
+    ctx: &mut Ctx<'_>,
+    table: &str,
+    mut seek: Seek<String>,
+    mut f: impl FnMut(
+        &Ctx<'_>,
+        &ogcr_store::export::ProjectRow,
+        &crate::context::ProjectInfo,
+    ) -> Result<bool>,
+) -> Result<()> {
     loop {
         let page = ctx.ex.store.export_projects(&seek, SCAN_BATCH).await?;
+        ctx.prefetch(page.iter().map(|r| &r.project)).await?;
         for row in &page {
             let info = ctx.info(table, row.project.clone()).await?;
-            f(ctx, row, &info)?;
+            if !f(ctx, row, &info)? {
+                ctx.clear();
+                return Ok(());
+            }
         }
         ctx.clear();
         match page.last() {
@@ -211,10 +229,7 @@ async fn methodologies(ctx: &mut Ctx<'_>) -> Result<Vec<Value>> {
     scan_projects(ctx, "methodology", |_, row, info| {
         let key = methodology_key(info)
             .unwrap_or_else(|| (UNSPECIFIED.0.to_owned(), UNSPECIFIED.1.to_owned()));
-        let m = info
-            .pdd
-            .as_ref()
-            .and_then(|p| p.properties.methodology.clone());
+        let m = info.pdd.as_ref().and_then(|p| p.methodology.clone());
         let e = seen.entry(key).or_insert(Seen {
             name: None,
             category: None,
@@ -282,48 +297,76 @@ pub(crate) fn estimate(annual: f64, start: i64, end: i64) -> Option<f64> {
     Some((annual * years).round())
 }
 
-async fn estimations(ctx: &mut Ctx<'_>) -> Result<Vec<Value>> {
+/// The estimation record of a project, when its PDD gives an annual benefit and it has a
+/// period.
+fn estimation(
+    ctx: &Ctx<'_>,
+    row: &ogcr_store::export::ProjectRow,
+    info: &crate::context::ProjectInfo,
+) -> Option<Value> {
+    let p = &row.project;
+    let pdd = info.pdd.as_ref()?;
+    let annual = pdd.expected_annual_benefit?;
+    let (start, end) = match (p.crediting_start, p.crediting_end) {
+        (Some(s), Some(e)) => (s, e),
+        _ => pdd.duration?,
+    };
+    let units = estimate(annual, start, end)?;
+    Some(
+        Record::new("estimation")
+            .set("cadTrustEstimationId", ctx.ids.estimation(&p.project_id))
+            .set("estimationStartDate", date(start))
+            .set("estimationEndDate", date(end))
+            .set("estimationUnitCount", json!(units))
+            .set(
+                "estimationReferenceNo",
+                format!("{}-PDD-v{}", p.project_id, p.version),
+            )
+            .times(p.registered_at, p.updated_at)
+            .set("cadTrustProjectId", ctx.ids.project(&p.project_id))
+            .done(),
+    )
+}
+
+/// Estimation records: a project scan from `pos` (by project key) that stops once `limit`
+/// records are found, so streaming the table reads each project once.
+async fn estimations(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Rows> {
+    let (from, mut skip) = match pos {
+        Pos::Offset(n) => (Seek::start(), *n),
+        Pos::After(Cursor::Text(k)) => (Seek::After(k.clone()), 0),
+        Pos::After(c) => unreachable!("a cursor of another table: {c:?}"),
+    };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut out = Vec::new();
+    let mut cursor = None;
+    if limit == 0 {
+        return Ok((out, cursor));
+    }
+    scan_projects_from(ctx, "estimation", from, |ctx, row, info| {
+        let Some(rec) = estimation(ctx, row, info) else {
+            return Ok(true);
+        };
+        if skip > 0 {
+            skip -= 1;
+            return Ok(true);
+        }
+        out.push(rec);
+        cursor = Some(Cursor::Text(row.project.project_key.clone()));
+        Ok(out.len() < limit)
+    })
+    .await?;
+    Ok((out, cursor))
+}
+
+/// Number of estimation records (a scan of the projects).
+async fn count_estimations(ctx: &mut Ctx<'_>) -> Result<u64> {
+    let mut n = 0;
     scan_projects(ctx, "estimation", |ctx, row, info| {
-        let p = &row.project;
-        let Some(pdd) = &info.pdd else {
-            return Ok(());
-        };
-        let Some(annual) = pdd.properties.expected_annual_benefit else {
-            return Ok(());
-        };
-        let period = match (p.crediting_start, p.crediting_end) {
-            (Some(s), Some(e)) => Some((s, e)),
-            _ => pdd
-                .properties
-                .project_duration
-                .as_ref()
-                .map(|d| (d.start.timestamp(), d.end.timestamp())),
-        };
-        let Some((start, end)) = period else {
-            return Ok(());
-        };
-        let Some(units) = estimate(annual, start, end) else {
-            return Ok(());
-        };
-        out.push(
-            Record::new("estimation")
-                .set("cadTrustEstimationId", ctx.ids.estimation(&p.project_id))
-                .set("estimationStartDate", date(start))
-                .set("estimationEndDate", date(end))
-                .set("estimationUnitCount", json!(units))
-                .set(
-                    "estimationReferenceNo",
-                    format!("{}-PDD-v{}", p.project_id, p.version),
-                )
-                .times(p.registered_at, p.updated_at)
-                .set("cadTrustProjectId", ctx.ids.project(&p.project_id))
-                .done(),
-        );
+        n += u64::from(estimation(ctx, row, info).is_some());
         Ok(())
     })
     .await?;
-    Ok(out)
+    Ok(n)
 }
 
 /// The `rating` or `co_benefit` records the configuration gives, in project order; a

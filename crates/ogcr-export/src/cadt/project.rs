@@ -26,6 +26,7 @@ pub(super) async fn per_project(
     let cursor = page
         .last()
         .map(|r| Cursor::Text(r.project.project_key.clone()));
+    ctx.prefetch(page.iter().map(|r| &r.project)).await?;
     let mut out = Vec::with_capacity(page.len());
     for row in page {
         let info = ctx.info(table, row.project.clone()).await?;
@@ -107,7 +108,7 @@ fn project(
         )
         .set(
             "projectName",
-            pdd.map_or_else(|| p.project_id.clone(), |d| d.properties.name.clone()),
+            pdd.map_or_else(|| p.project_id.clone(), |d| d.name.clone()),
         )
         .set(
             "projectLink",
@@ -115,7 +116,7 @@ fn project(
         )
         .opt(
             "projectDescription",
-            pdd.and_then(|d| d.properties.description.clone()),
+            pdd.and_then(|d| d.description.clone()),
         )
         .set("projectSector", json!(sectors))
         .set("projectType", json!(types))
@@ -140,7 +141,7 @@ fn project_methodology(ctx: &Ctx<'_>, info: &ProjectInfo) -> Value {
     let description = info
         .pdd
         .as_ref()
-        .and_then(|d| d.properties.methodology.as_ref())
+        .and_then(|d| d.methodology.as_ref())
         .map(|m| {
             let mut s = format!("{} v{}", m.id, m.version);
             if let Some(c) = &m.category {

@@ -54,7 +54,9 @@ pub(crate) async fn projects_of(
     keys.sort();
     keys.dedup();
     let mut out = BTreeMap::new();
-    for p in ctx.ex.store.export_projects_by_key(&keys).await? {
+    let projects = ctx.ex.store.export_projects_by_key(&keys).await?;
+    ctx.prefetch(&projects).await?;
+    for p in projects {
         out.insert(p.project_key.clone(), ctx.info(table, p).await?);
     }
     Ok(out)
