@@ -6,7 +6,7 @@
 //! the year always find theirs; T3 the actions of the year; T4 the holdings on 31 December
 //! 23:59:59 UTC; T5 one authorised entity per project (its developer); T1 the submission.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use ogcr_store::{
     Token,
@@ -46,8 +46,24 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
+    /// The scope of a Party and year, resolved once per data revision (it geocodes every
+    /// project).
+    pub(crate) async fn get(ctx: &mut Ctx<'_>, opts: &AefOptions) -> Result<Arc<Self>> {
+        let key = country::party_code(opts.party.trim()).map(|code| (code, opts.year));
+        if let Some(key) = key
+            && let Some(Some(scope)) = ctx.memo(|m| m.scopes.get(&key).cloned())
+        {
+            return Ok(scope);
+        }
+        let scope = Arc::new(Self::new(ctx, opts).await?);
+        if let Some(key) = key {
+            ctx.memo(|m| m.scopes.insert(key, scope.clone()));
+        }
+        Ok(scope)
+    }
+
     /// Resolves the Party and finds its projects.
-    pub(crate) async fn new(ctx: &mut Ctx<'_>, opts: &AefOptions) -> Result<Self> {
+    async fn new(ctx: &mut Ctx<'_>, opts: &AefOptions) -> Result<Self> {
         let code = country::party_code(opts.party.trim()).ok_or_else(|| {
             Error::Aef(format!(
                 "unknown Party {:?}: give a location_country name (\"Brazil\") or an ISO \
@@ -115,8 +131,18 @@ impl Scope {
     }
 }
 
-/// Records in an AEF table.
+/// Records in an AEF table (kept for the data revision).
 pub(crate) async fn count(ctx: &mut Ctx<'_>, scope: &Scope, t: &TableSpec) -> Result<u64> {
+    let key = format!("aef:{}:{}:{}", scope.code, scope.year, t.name);
+    if let Some(Some(n)) = ctx.memo(|m| m.counts.get(&key).copied()) {
+        return Ok(n);
+    }
+    let n = count_now(ctx, scope, t).await?;
+    ctx.memo(|m| m.counts.insert(key, n));
+    Ok(n)
+}
+
+async fn count_now(ctx: &mut Ctx<'_>, scope: &Scope, t: &TableSpec) -> Result<u64> {
     let s = &ctx.ex.store;
     Ok(match t.name.as_str() {
         "aef_t1_submission" => 1,
@@ -149,10 +175,10 @@ pub(crate) async fn rows(
     limit: u64,
 ) -> Result<Rows> {
     match t.name.as_str() {
-        "aef_t1_submission" => Ok(slice(vec![submission(ctx, scope)], pos, limit)),
+        "aef_t1_submission" => Ok(slice(&[submission(ctx, scope)], pos, limit)),
         "aef_t5_authorized_entities" => {
             let all = entities(ctx, scope).await?;
-            Ok(slice(all, pos, limit))
+            Ok(slice(&all, pos, limit))
         }
         "aef_t2_authorizations" => authorizations(ctx, scope, pos, limit).await,
         "aef_t3_actions" => actions(ctx, scope, pos, limit).await,

@@ -9,6 +9,7 @@ use ogcr_store::{Project, export::ExportMeta};
 use crate::{
     ExportConfig, Exporter, Result, Warning,
     ids::Ids,
+    memo::Memo,
     pdd::{self, Missing, PddFacts},
     spec::spec,
 };
@@ -46,14 +47,17 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ex: &'a Exporter,
     pub(crate) meta: ExportMeta,
     pub(crate) ids: Ids,
+    /// The data revision read when the call started.
+    revision: i64,
     /// The PDDs of the current page that are not in the exporter's cache (the cache full, or
     /// no verified PDD), so a page reads each document once.
     page: HashMap<String, std::result::Result<Arc<PddFacts>, Missing>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(ex: &'a Exporter, meta: ExportMeta) -> Self {
+    pub(crate) fn new(ex: &'a Exporter, meta: ExportMeta, revision: i64) -> Self {
         Ctx {
+            revision,
             ids: Ids::new(&meta.chain),
             ex,
             meta,
@@ -63,6 +67,13 @@ impl<'a> Ctx<'a> {
 
     pub(crate) fn cfg(&self) -> &'a ExportConfig {
         &self.ex.config
+    }
+
+    /// Runs `f` on the exporter's values of this call's data revision (`None` if a panic
+    /// poisoned them).
+    pub(crate) fn memo<T>(&self, f: impl FnOnce(&mut Memo) -> T) -> Option<T> {
+        let mut m = self.ex.memo.lock().ok()?;
+        Some(f(m.at(self.revision)))
     }
 
     /// Forgets the current page's documents (between pages of a stream).

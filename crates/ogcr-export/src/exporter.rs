@@ -97,6 +97,8 @@ pub struct Exporter {
     pub(crate) config: ExportConfig,
     /// Facts of verified PDDs by hash, shared by every call (a hash's facts never change).
     pub(crate) pdds: crate::pdd::Cache,
+    /// Counts and whole tables of the current data revision.
+    pub(crate) memo: Mutex<crate::memo::Memo>,
     warnings: Mutex<BTreeSet<Warning>>,
 }
 
@@ -107,6 +109,7 @@ impl Exporter {
             store,
             config,
             pdds: crate::pdd::Cache::default(),
+            memo: Mutex::default(),
             warnings: Mutex::new(BTreeSet::new()),
         }
     }
@@ -148,8 +151,9 @@ impl Exporter {
     }
 
     pub(crate) async fn ctx(&self) -> Result<Ctx<'_>> {
+        let revision = self.store.revision().await?;
         let meta = self.store.export_meta().await?.ok_or(Error::NotIndexed)?;
-        Ok(Ctx::new(self, meta))
+        Ok(Ctx::new(self, meta, revision))
     }
 
     /// Records in `table` (a baseline table name).
@@ -183,7 +187,7 @@ impl Exporter {
     pub async fn aef_count(&self, opts: &AefOptions, table: &str) -> Result<u64> {
         let t = aef_table(table)?;
         let mut ctx = self.ctx().await?;
-        let scope = aef::Scope::new(&mut ctx, opts).await?;
+        let scope = aef::Scope::get(&mut ctx, opts).await?;
         Source::Aef(&scope, t).count(&mut ctx).await
     }
 
@@ -198,7 +202,7 @@ impl Exporter {
         let t = aef_table(table)?;
         let offset = check_page(page, limit)?;
         let mut ctx = self.ctx().await?;
-        let scope = aef::Scope::new(&mut ctx, opts).await?;
+        let scope = aef::Scope::get(&mut ctx, opts).await?;
         Source::Aef(&scope, t)
             .page(&mut ctx, page, offset, limit)
             .await
@@ -213,7 +217,7 @@ impl Exporter {
     ) -> Result<u64> {
         let t = aef_table(table)?;
         let mut ctx = self.ctx().await?;
-        let scope = aef::Scope::new(&mut ctx, opts).await?;
+        let scope = aef::Scope::get(&mut ctx, opts).await?;
         Source::Aef(&scope, t).stream(&mut ctx, f).await
     }
 }

@@ -30,6 +30,8 @@ pub mod exporter;
 pub mod ids;
 /// OGCR values → CAD Trust picklists.
 pub mod mapping;
+/// Per-revision values that cost a scan.
+mod memo;
 /// PDD facts and their cache.
 mod pdd;
 /// Records and date formats.

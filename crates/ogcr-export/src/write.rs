@@ -137,7 +137,7 @@ async fn write_tables(
 ) -> Result<Vec<TableReport>> {
     let mut ctx = ex.ctx().await?;
     let scope = match aef {
-        Some(opts) => Some(crate::aef::Scope::new(&mut ctx, opts).await?),
+        Some(opts) => Some(crate::aef::Scope::get(&mut ctx, opts).await?),
         None => None,
     };
     let mut out = Vec::with_capacity(tables.len());

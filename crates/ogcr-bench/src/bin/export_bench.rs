@@ -1,7 +1,9 @@
 //! `export_bench`: the CAD Trust export over an existing indexed database. Writes every
 //! baseline table in JSON, CSV and XLSX through `ogcr_export::write_cadt`, the call
 //! `ogcr export cadt` makes, and prints per format the rows written, the seconds, rows/s and
-//! the peak resident memory of the export (VmHWM, reset before each format); then per table
+//! the peak resident memory of the export (VmHWM, reset before each format) and, of it, the
+//! peak of anonymous memory (RssAnon sampled every 10 ms: the heap, without the pages of the
+//! memory-mapped database file, which the kernel can drop at any time); then per table
 //! the cost of one `/cadt/v2` page (`Exporter::page`, limit 100) at the start and at the end of
 //! the table, which should not depend on the table's size.
 //!
@@ -78,6 +80,34 @@ fn status_mb(key: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// Samples RssAnon every 10 ms on a thread of its own; `take` returns the peak since the last
+/// call.
+struct AnonPeak {
+    peak_kb: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl AnonPeak {
+    fn start() -> Self {
+        use std::sync::atomic::Ordering;
+        let peak_kb = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let p = peak_kb.clone();
+        std::thread::spawn(move || {
+            loop {
+                if let Some(mb) = status_mb("RssAnon:") {
+                    p.fetch_max((mb * 1024.0) as u64, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        AnonPeak { peak_kb }
+    }
+
+    fn take(&self) -> f64 {
+        let kb = self.peak_kb.swap(0, std::sync::atomic::Ordering::Relaxed);
+        kb as f64 / 1024.0
+    }
+}
+
 /// Resets VmHWM to the current RSS (Linux ≥ 4.0), so each format's peak is its own.
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -124,14 +154,16 @@ fn main() -> anyhow::Result<()> {
             counts.projects, counts.mrv_reports, counts.tokens, counts.events
         );
         println!(
-            "{:<8} {:>9} {:>9} {:>11} {:>13}",
-            "format", "rows", "seconds", "rows/s", "peak RSS MB"
+            "{:<8} {:>9} {:>9} {:>11} {:>13} {:>14}",
+            "format", "rows", "seconds", "rows/s", "peak RSS MB", "peak anon MB"
         );
+        let anon = AnonPeak::start();
         let mut per_table: BTreeMap<String, Vec<(String, u64, Duration)>> = BTreeMap::new();
         for (name, format) in &formats {
             let ex = Exporter::new(store.clone(), config.clone());
             let dir = out.join(name);
             reset_peak();
+            anon.take();
             let mut timer = Timer::default();
             let started = Instant::now();
             let report = ogcr_export::write_cadt(&ex, *format, &dir, &mut timer)
@@ -140,10 +172,11 @@ fn main() -> anyhow::Result<()> {
             let took = started.elapsed();
             let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
             println!(
-                "{name:<8} {rows:>9} {:>9.2} {:>11.0} {:>13.1}",
+                "{name:<8} {rows:>9} {:>9.2} {:>11.0} {:>13.1} {:>14.1}",
                 took.as_secs_f64(),
                 rate(rows, took),
-                status_mb("VmHWM:").unwrap_or(f64::NAN)
+                status_mb("VmHWM:").unwrap_or(f64::NAN),
+                anon.take()
             );
             per_table.insert(name.clone(), timer.tables);
         }

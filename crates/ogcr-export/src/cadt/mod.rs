@@ -7,6 +7,8 @@
 //! of the projects and sliced; so are rating and co_benefit, whose only source is the export
 //! configuration (OGCR records neither on chain).
 
+use std::sync::Arc;
+
 use ogcr_core::MethodologyRegistry;
 use ogcr_store::export::Seek;
 use serde_json::{Value, json};
@@ -16,6 +18,7 @@ use crate::{
     context::Ctx,
     exporter::{Cursor, Pos, Rows},
     mapping,
+    memo::STRIDE,
     record::{Record, date},
     spec::TableSpec,
 };
@@ -28,13 +31,22 @@ pub(crate) mod unit;
 /// Projects read per page while scanning all of them.
 const SCAN_BATCH: u64 = 200;
 
-/// Records in table `t`.
+/// Records in table `t` (kept for the data revision).
 pub(crate) async fn count(ctx: &mut Ctx<'_>, t: &TableSpec) -> Result<u64> {
+    if let Some(Some(n)) = ctx.memo(|m| m.counts.get(&t.name).copied()) {
+        return Ok(n);
+    }
+    let n = count_now(ctx, t).await?;
+    ctx.memo(|m| m.counts.insert(t.name.clone(), n));
+    Ok(n)
+}
+
+async fn count_now(ctx: &mut Ctx<'_>, t: &TableSpec) -> Result<u64> {
     let s = &ctx.ex.store;
     Ok(match t.name.as_str() {
         "program" => 1,
-        "label" => s.export_label_usage().await?.len() as u64,
-        "methodology" => methodologies(ctx).await?.len() as u64,
+        "label" => whole(ctx, "label").await?.len() as u64,
+        "methodology" => whole(ctx, "methodology").await?.len() as u64,
         "estimation" => count_estimations(ctx).await?,
         "stakeholder" | "project" | "project_methodology" | "location" => {
             s.export_count_projects().await?
@@ -52,14 +64,14 @@ pub(crate) async fn count(ctx: &mut Ctx<'_>, t: &TableSpec) -> Result<u64> {
 /// Up to `limit` records of table `t` from `pos`.
 pub(crate) async fn rows(ctx: &mut Ctx<'_>, t: &TableSpec, pos: &Pos, limit: u64) -> Result<Rows> {
     match t.name.as_str() {
-        "program" => Ok(slice(vec![program(ctx)], pos, limit)),
+        "program" => Ok(slice(&[program(ctx)], pos, limit)),
         "label" => {
-            let all = labels(ctx).await?;
-            Ok(slice(all, pos, limit))
+            let all = whole(ctx, "label").await?;
+            Ok(slice(&all, pos, limit))
         }
         "methodology" => {
-            let all = methodologies(ctx).await?;
-            Ok(slice(all, pos, limit))
+            let all = whole(ctx, "methodology").await?;
+            Ok(slice(&all, pos, limit))
         }
         "estimation" => estimations(ctx, pos, limit).await,
         "stakeholder" | "project" | "project_methodology" | "location" => {
@@ -72,10 +84,23 @@ pub(crate) async fn rows(ctx: &mut Ctx<'_>, t: &TableSpec, pos: &Pos, limit: u64
         "unit_label" => unit::unit_labels(ctx, pos, limit).await,
         "rating" | "co_benefit" => {
             let all = configured(ctx, &t.name).await?;
-            Ok(slice(all, pos, limit))
+            Ok(slice(&all, pos, limit))
         }
         _ => Ok((Vec::new(), None)),
     }
+}
+
+/// The label or methodology table, built once per data revision.
+async fn whole(ctx: &mut Ctx<'_>, table: &'static str) -> Result<Arc<Vec<Value>>> {
+    if let Some(Some(all)) = ctx.memo(|m| m.whole.get(table).cloned()) {
+        return Ok(all);
+    }
+    let all = Arc::new(match table {
+        "label" => labels(ctx).await?,
+        _ => methodologies(ctx).await?,
+    });
+    ctx.memo(|m| m.whole.insert(table, all.clone()));
+    Ok(all)
 }
 
 /// `pos` as a store seek, with `key` reading the cursor of this table.
@@ -97,15 +122,16 @@ pub(crate) fn int_seek(pos: &Pos) -> Seek<i64> {
 }
 
 /// Records `pos..pos + limit` of a table built whole.
-pub(crate) fn slice(all: Vec<Value>, pos: &Pos, limit: u64) -> Rows {
+pub(crate) fn slice(all: &[Value], pos: &Pos, limit: u64) -> Rows {
     let from = match pos {
         Pos::Offset(n) => usize::try_from(*n).unwrap_or(usize::MAX),
         Pos::After(_) => unreachable!("tables built whole are read by offset"),
     };
     let rows = all
-        .into_iter()
+        .iter()
         .skip(from)
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .cloned()
         .collect();
     (rows, None)
 }
@@ -331,11 +357,11 @@ fn estimation(
 /// Estimation records: a project scan from `pos` (by project key) that stops once `limit`
 /// records are found, so streaming the table reads each project once.
 async fn estimations(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Rows> {
-    let (from, mut skip) = match pos {
-        Pos::Offset(n) => (Seek::start(), *n),
-        Pos::After(Cursor::Text(k)) => (Seek::After(k.clone()), 0),
-        Pos::After(c) => unreachable!("a cursor of another table: {c:?}"),
+    let marks = match pos {
+        Pos::Offset(n) if *n >= STRIDE => ctx.memo(|m| m.estimation_marks.clone()).flatten(),
+        _ => None,
     };
+    let (from, mut skip) = estimation_start(pos, marks.as_deref().map(Vec::as_slice));
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut out = Vec::new();
     let mut cursor = None;
@@ -358,14 +384,43 @@ async fn estimations(ctx: &mut Ctx<'_>, pos: &Pos, limit: u64) -> Result<Rows> {
     Ok((out, cursor))
 }
 
-/// Number of estimation records (a scan of the projects).
+/// Where a page of the estimation table starts: the project scan's seek and the records to
+/// skip after it. An offset starts after the nearest kept mark when there are marks.
+fn estimation_start(pos: &Pos, marks: Option<&[String]>) -> (Seek<String>, u64) {
+    match pos {
+        Pos::Offset(n) => {
+            // Mark i is the key of record (i + 1) * STRIDE - 1.
+            let kept = marks.unwrap_or_default();
+            let i = (n / STRIDE).min(kept.len() as u64);
+            match i
+                .checked_sub(1)
+                .and_then(|i| kept.get(usize::try_from(i).ok()?))
+            {
+                Some(key) => (Seek::After(key.clone()), n - i * STRIDE),
+                None => (Seek::start(), *n),
+            }
+        }
+        Pos::After(Cursor::Text(k)) => (Seek::After(k.clone()), 0),
+        Pos::After(c) => unreachable!("a cursor of another table: {c:?}"),
+    }
+}
+
+/// Number of estimation records (a scan of the projects); keeps where every [`STRIDE`]-th
+/// record starts for the offset pages of this revision.
 async fn count_estimations(ctx: &mut Ctx<'_>) -> Result<u64> {
     let mut n = 0;
+    let mut marks = Vec::new();
     scan_projects(ctx, "estimation", |ctx, row, info| {
-        n += u64::from(estimation(ctx, row, info).is_some());
+        if estimation(ctx, row, info).is_some() {
+            n += 1;
+            if n % STRIDE == 0 {
+                marks.push(row.project.project_key.clone());
+            }
+        }
         Ok(())
     })
     .await?;
+    ctx.memo(|m| m.estimation_marks = Some(Arc::new(marks)));
     Ok(n)
 }
 
@@ -450,6 +505,26 @@ async fn configured(ctx: &mut Ctx<'_>, table: &str) -> Result<Vec<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn estimation_offsets_start_after_the_nearest_mark() {
+        let marks: Vec<String> = vec!["k127".into(), "k255".into()];
+        let at = |n| estimation_start(&Pos::Offset(n), Some(&marks));
+        assert_eq!(at(0), (Seek::start(), 0));
+        assert_eq!(at(127), (Seek::start(), 127));
+        assert_eq!(at(128), (Seek::After("k127".into()), 0));
+        assert_eq!(at(300), (Seek::After("k255".into()), 44));
+        // Past the last mark: from the last one.
+        assert_eq!(at(1000), (Seek::After("k255".into()), 744));
+        assert_eq!(
+            estimation_start(&Pos::Offset(300), None),
+            (Seek::start(), 300)
+        );
+        assert_eq!(
+            estimation_start(&Pos::After(Cursor::Text("k9".into())), Some(&marks)),
+            (Seek::After("k9".into()), 0)
+        );
+    }
 
     #[test]
     fn estimates_scale_the_annual_benefit_by_whole_years() {

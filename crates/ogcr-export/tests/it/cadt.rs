@@ -264,7 +264,8 @@ pub(crate) async fn check_tables(chain: &scenario::Chain, store: &Store, tables:
 }
 
 pub(crate) async fn check_pages(ex: &Exporter, tables: &Tables) {
-    for table in ["unit", "project", "methodology", "unit_label"] {
+    for t in Exporter::tables() {
+        let table = t.name.as_str();
         let all = &tables[table];
         let mut paged = Vec::new();
         let mut page = 1;
