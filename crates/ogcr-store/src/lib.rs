@@ -30,6 +30,8 @@ pub mod table;
 /// Throwaway SQLite and PostgreSQL stores for tests.
 #[cfg(feature = "testing")]
 pub mod testing;
+/// The write API's webhook subscriptions and delivery queue.
+pub mod webhooks;
 /// Atomic batch commits and rollbacks.
 pub mod write;
 

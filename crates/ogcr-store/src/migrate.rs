@@ -39,6 +39,11 @@ const SQLITE: &[Migration] = &[
         description: "read path",
         sql: include_str!("../migrations/sqlite/0005_read_path.sql"),
     },
+    Migration {
+        version: 6,
+        description: "webhooks",
+        sql: include_str!("../migrations/sqlite/0006_webhooks.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -66,6 +71,11 @@ const POSTGRES: &[Migration] = &[
         version: 5,
         description: "read path",
         sql: include_str!("../migrations/postgres/0005_read_path.sql"),
+    },
+    Migration {
+        version: 6,
+        description: "webhooks",
+        sql: include_str!("../migrations/postgres/0006_webhooks.sql"),
     },
 ];
 

@@ -12,3 +12,4 @@ mod gateway;
 mod lists;
 mod migrations;
 mod rollback;
+mod webhooks;

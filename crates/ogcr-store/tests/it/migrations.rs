@@ -31,13 +31,14 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let (first, second, third, fourth, fifth) = match name {
+        let (first, second, third, fourth, fifth, sixth) = match name {
             "sqlite" => (
                 include_str!("../../migrations/sqlite/0001_initial.sql"),
                 include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
                 include_str!("../../migrations/sqlite/0003_write_api.sql"),
                 include_str!("../../migrations/sqlite/0004_account_indexes.sql"),
                 include_str!("../../migrations/sqlite/0005_read_path.sql"),
+                include_str!("../../migrations/sqlite/0006_webhooks.sql"),
             ),
             _ => (
                 include_str!("../../migrations/postgres/0001_initial.sql"),
@@ -45,6 +46,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/postgres/0003_write_api.sql"),
                 include_str!("../../migrations/postgres/0004_account_indexes.sql"),
                 include_str!("../../migrations/postgres/0005_read_path.sql"),
+                include_str!("../../migrations/postgres/0006_webhooks.sql"),
             ),
         };
         assert_eq!(
@@ -71,6 +73,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                     "read path".to_owned(),
                     hex::encode(Sha256::digest(fifth))
                 ),
+                (6, "webhooks".to_owned(), hex::encode(Sha256::digest(sixth))),
             ],
             "{name}"
         );
