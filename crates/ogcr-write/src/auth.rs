@@ -33,11 +33,13 @@ pub enum Scope {
     CreditsCancel,
     /// Read the audit log (administrators).
     AuditRead,
+    /// Register, list and delete the organization's webhooks.
+    WebhooksManage,
 }
 
 impl Scope {
     /// Every scope, in documentation order.
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::ProjectsWrite,
         Scope::ProjectsApprove,
         Scope::MrvWrite,
@@ -47,6 +49,7 @@ impl Scope {
         Scope::CreditsRetire,
         Scope::CreditsCancel,
         Scope::AuditRead,
+        Scope::WebhooksManage,
     ];
 
     /// The scope's name (`projects:write`, …).
@@ -61,6 +64,7 @@ impl Scope {
             Scope::CreditsRetire => "credits:retire",
             Scope::CreditsCancel => "credits:cancel",
             Scope::AuditRead => "audit:read",
+            Scope::WebhooksManage => "webhooks:manage",
         }
     }
 
@@ -76,6 +80,7 @@ impl Scope {
             Scope::CreditsRetire => "retire CRUs the organization holds",
             Scope::CreditsCancel => "cancel CRUs (registry operators)",
             Scope::AuditRead => "read the audit log (administrators)",
+            Scope::WebhooksManage => "register, list and delete the organization's webhooks",
         }
     }
 

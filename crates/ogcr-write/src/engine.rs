@@ -17,6 +17,7 @@ use crate::{
     Error, Result,
     ops::{Operation, Step},
     orgs::Organizations,
+    webhooks::WebhookPolicy,
 };
 
 /// How long one wait for a receipt lasts before the sender checks again (rebroadcasting).
@@ -40,6 +41,7 @@ pub struct Engine {
     policy: TxPolicy,
     wake: HashMap<Address, Arc<Notify>>,
     updates: broadcast::Sender<String>,
+    webhooks: Arc<std::sync::RwLock<WebhookPolicy>>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -68,6 +70,27 @@ impl Engine {
             policy,
             wake,
             updates: broadcast::channel(1024).0,
+            webhooks: Arc::default(),
+        }
+    }
+
+    /// How webhooks are checked and delivered.
+    pub fn webhook_policy(&self) -> WebhookPolicy {
+        self.webhooks.read().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the webhook policy (the delivery worker reads it at every poll).
+    pub fn set_webhook_policy(&self, policy: WebhookPolicy) {
+        if let Ok(mut p) = self.webhooks.write() {
+            *p = policy;
+        }
+    }
+
+    /// Allows (or refuses) private webhook targets and plain http
+    /// ([`crate::WriteConfig::allow_private_webhooks`]).
+    pub fn allow_private_webhooks(&self, allow: bool) {
+        if let Ok(mut p) = self.webhooks.write() {
+            p.allow_private = allow;
         }
     }
 
@@ -113,8 +136,9 @@ impl Engine {
     }
 
     /// Takes the database's sender lease (waiting out one left by a crashed process), then
-    /// starts a sender per organization account, the lease's renewal and the indexing
-    /// watcher; they stop when `stop` turns true. Tasks left by an earlier run resume first.
+    /// starts a sender per organization account, the lease's renewal, the webhook delivery
+    /// worker ([`crate::webhooks::worker`]) and the indexing watcher; they stop when `stop`
+    /// turns true. Tasks left by an earlier run resume first.
     /// Fails when another live process holds the lease: one process per database sends.
     pub async fn start(
         self: &Arc<Self>,
@@ -207,6 +231,12 @@ impl Engine {
                 }
             }));
         }
+        handles.push(tokio::spawn(crate::webhooks::worker::run(
+            self.store.clone(),
+            self.webhooks.clone(),
+            held.clone(),
+            stop.clone(),
+        )));
         let engine = self.clone();
         let mut stop = stop;
         handles.push(tokio::spawn(async move {

@@ -9,7 +9,8 @@
 //! signed. An accepted request becomes a persistent task ([`engine`]) signed with the
 //! organization's account ([`orgs`]) and answered `202 Accepted` with `Location: /tasks/{id}`;
 //! `Prefer: wait=N` waits for the indexed result instead. `Idempotency-Key` makes a retry safe,
-//! and every authorization decision lands in the append-only audit log.
+//! and every authorization decision lands in the append-only audit log. Organizations
+//! subscribe to lifecycle events with [`webhooks`], delivered signed once final.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -33,6 +34,8 @@ pub mod ops;
 pub mod orgs;
 /// The route handlers.
 pub mod routes;
+/// Webhooks: event types, signatures, SSRF checks and the delivery worker.
+pub mod webhooks;
 
 pub use auth::{Principal, Scope, generate_key};
 pub use engine::Engine;
@@ -50,6 +53,10 @@ pub struct WriteConfig {
     pub documents_dir: PathBuf,
     /// The longest `Prefer: wait` honoured.
     pub max_wait: Duration,
+    /// Allow webhooks to loopback, private, link-local and other non-public addresses, and
+    /// over plain `http` (tests and local demos). Off, such URLs are refused when registered
+    /// and again at delivery. [`WriteState::new`] hands it to the engine's delivery worker.
+    pub allow_private_webhooks: bool,
 }
 
 /// What every write handler can reach.
@@ -78,6 +85,7 @@ impl std::fmt::Debug for WriteState {
 impl WriteState {
     /// State over `store` and `engine`; `read` is the read API's router.
     pub fn new(store: Store, engine: Arc<Engine>, read: Router, config: WriteConfig) -> Self {
+        engine.allow_private_webhooks(config.allow_private_webhooks);
         WriteState {
             store,
             engine,
@@ -103,7 +111,7 @@ pub fn extra(state: WriteState) -> ogcr_api::Extra {
 
 /// The write routes (merge them into the read API with `ogcr_api::router_with`).
 pub fn router(state: WriteState) -> Router {
-    use routes::{credits, misc, monitoring, projects};
+    use routes::{credits, misc, monitoring, projects, webhooks};
     Router::new()
         .route("/projects", post(projects::create))
         .route(
@@ -135,5 +143,14 @@ pub fn router(state: WriteState) -> Router {
         .route("/tasks/{task_id}", get(misc::task))
         .route("/documents/{sha256}", get(misc::document))
         .route("/audit", get(misc::audit))
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/webhooks/{webhook_id}",
+            get(webhooks::show).delete(webhooks::delete),
+        )
+        .route(
+            "/webhooks/{webhook_id}/deliveries",
+            get(webhooks::deliveries),
+        )
         .with_state(state)
 }

@@ -11,6 +11,7 @@ use crate::routes::{
     credits::{CancelBody, IssueBody, RetireBody, SplitBody, TransferBody},
     monitoring::{RejectBody as MrvRejectBody, VerifyBody},
     projects::{ApproveBody, ArchiveBody, RejectBody as ProjectRejectBody},
+    webhooks::{CreateWebhookBody, DeliveryCounts, DeliveryView, WebhookView},
 };
 
 fn schema<T: ToSchema + PartialSchema>(out: &mut Map<String, Value>) {
@@ -430,6 +431,7 @@ const REQUIRED: &[(&str, &[&str], &[&str])] = &[
         &["reason", "retirement_reason"],
     ),
     ("CancelBody", &["reason"], &[]),
+    ("CreateWebhookBody", &["url", "events"], &[]),
 ];
 
 /// Marks the members of [`REQUIRED`] required (or one of each group) and not null. Panics on
@@ -524,6 +526,7 @@ pub fn openapi() -> Value {
             "503": error("The database is not reachable (SERVICE_UNAVAILABLE)"),
         },
     }}));
+    webhook_paths(&mut paths);
     let mut schemas = Map::new();
     schema::<TaskView>(&mut schemas);
     // `result` and `error` are `null` until the task confirms or fails.
@@ -543,7 +546,14 @@ pub fn openapi() -> Value {
     schema::<SplitBody>(&mut schemas);
     schema::<RetireBody>(&mut schemas);
     schema::<CancelBody>(&mut schemas);
+    schema::<CreateWebhookBody>(&mut schemas);
+    schema::<WebhookView>(&mut schemas);
+    schema::<DeliveryCounts>(&mut schemas);
+    schema::<DeliveryView>(&mut schemas);
     require(&mut schemas);
+    // Only the known event types are accepted.
+    schemas["CreateWebhookBody"]["properties"]["events"]["items"]["enum"] =
+        json!(crate::webhooks::EventType::ALL.map(|t| t.as_str()));
     json!({
         "paths": paths,
         "components": {
@@ -551,12 +561,156 @@ pub fn openapi() -> Value {
             "securitySchemes": {
                 "bearer": {
                     "type": "http", "scheme": "bearer",
-                    "description": "An API key (`ogcr keys create`): `Authorization: Bearer ogcr_<key id>_<secret>`. Each key belongs to an organization, whose on-chain account signs, and carries scopes: projects:write, projects:approve, mrv:write, mrv:verify, credits:issue, credits:transfer, credits:retire, credits:cancel, audit:read."
+                    "description": "An API key (`ogcr keys create`): `Authorization: Bearer ogcr_<key id>_<secret>`. Each key belongs to an organization, whose on-chain account signs, and carries scopes: projects:write, projects:approve, mrv:write, mrv:verify, credits:issue, credits:transfer, credits:retire, credits:cancel, audit:read, webhooks:manage."
                 }
             }
         },
         "tags": [
-            {"name": "writes", "description": "Tasks, the audit log and anchored documents of the write API"}
+            {"name": "writes", "description": "Tasks, the audit log and anchored documents of the write API"},
+            {"name": "webhooks", "description": "Subscriptions to lifecycle events, delivered once final and signed per Standard Webhooks (docs/api.md, Webhooks)"}
         ],
     })
+}
+
+/// `/webhooks` and its sub-resources (scope `webhooks:manage`).
+fn webhook_paths(paths: &mut Map<String, Value>) {
+    let security = json!([{ "bearer": ["webhooks:manage"] }]);
+    let with_errors = |mut responses: Map<String, Value>, extra: &[(&str, &str)]| {
+        for (c, what) in [
+            (
+                "401",
+                "No key, or a malformed, unknown, revoked or expired key (AUTHENTICATION_REQUIRED)",
+            ),
+            (
+                "403",
+                "The key lacks the scope webhooks:manage (INSUFFICIENT_PERMISSIONS)",
+            ),
+            ("429", "Rate limited (RATE_LIMIT_EXCEEDED); see Retry-After"),
+            ("503", "The database is not reachable (SERVICE_UNAVAILABLE)"),
+        ]
+        .iter()
+        .chain(extra)
+        {
+            responses.insert((*c).into(), error(what));
+        }
+        Value::Object(responses)
+    };
+    let id = || {
+        path_param(
+            "webhook_id",
+            "Webhook id",
+            json!("wh_3f9a0c1e7b2d4a6c8e0f1a3b5c7d9e1f"),
+        )
+    };
+    let not_found = (
+        "404",
+        "No webhook of the caller's organization with that id (RESOURCE_NOT_FOUND)",
+    );
+    let event_types = crate::webhooks::EventType::ALL
+        .map(|t| format!("`{}`", t.as_str()))
+        .join(", ");
+
+    let mut created = Map::new();
+    created.insert("201".into(), json!({
+        "description": "Registered. `secret` is in the answer only when the registry generated it: store it, it is never shown again.",
+        "headers": { "Location": { "description": "The webhook", "schema": { "type": "string" } } },
+        "content": { "application/json": { "schema": r("WebhookView") } },
+    }));
+    let mut listed = Map::new();
+    listed.insert(
+        "200".into(),
+        json!({
+            "description": "The organization's webhooks, oldest first",
+            "content": { "application/json": { "schema": {
+                "type": "object", "required": ["data"],
+                "properties": { "data": { "type": "array", "items": r("WebhookView") } } } } },
+        }),
+    );
+    paths.insert("/webhooks".into(), json!({
+        "post": {
+            "operationId": "createWebhook", "tags": ["webhooks"],
+            "summary": "Subscribe a URL to lifecycle events",
+            "description": format!("Events are POSTed once final (out of the indexer's reorg window), in chain order, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried with exponential backoff for at least 24 h. Event types: {event_types}. The URL must be https on a public address (checked now, DNS included, and at every delivery) unless the operator allows private webhook targets. The secret is never returned; without one the registry generates a `whsec_` secret and answers it once. A subscription belongs to the caller's organization.\n\nScope: `webhooks:manage`."),
+            "security": security,
+            "parameters": [json!({ "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "Makes the request safe to retry: the same key and body replay the first answer (without a generated secret, which is shown once); the same key with another body is 422.",
+                "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$" },
+                "example": "9b2d6c1e-createWebhook-1" })],
+            "requestBody": { "required": true, "content": { "application/json": {
+                "schema": r("CreateWebhookBody"),
+                "example": { "url": "https://your-app.example.com/webhooks/carbon-registry",
+                             "events": ["project.approved", "credit.issued"],
+                             "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } } } },
+            "responses": with_errors(created, &[
+                ("400", "The Idempotency-Key header is invalid (VALIDATION_ERROR)"),
+                ("409", "The organization has the most webhooks allowed, or the Idempotency-Key is in use (CONFLICT)"),
+                ("422", "The body fails validation: a refused URL (named, with why: scheme, private or loopback address, DNS answer), an unknown event type, a bad secret (VALIDATION_ERROR)"),
+            ]),
+        },
+        "get": {
+            "operationId": "listWebhooks", "tags": ["webhooks"],
+            "summary": "The organization's webhooks",
+            "description": "Scope: `webhooks:manage`.",
+            "security": security,
+            "responses": with_errors(listed, &[]),
+        },
+    }));
+
+    let mut one = Map::new();
+    one.insert("200".into(), json!({
+        "description": "The webhook: `status` is `active` or `disabled`, with `disabled_reason` saying why",
+        "content": { "application/json": { "schema": r("WebhookView") } },
+    }));
+    let mut deleted = Map::new();
+    deleted.insert(
+        "204".into(),
+        json!({ "description": "Deleted, with its queued deliveries" }),
+    );
+    paths.insert("/webhooks/{webhook_id}".into(), json!({
+        "get": {
+            "operationId": "getWebhook", "tags": ["webhooks"],
+            "summary": "A webhook of the organization",
+            "description": "Scope: `webhooks:manage`.",
+            "security": security,
+            "parameters": [id()],
+            "responses": with_errors(one, &[not_found]),
+        },
+        "delete": {
+            "operationId": "deleteWebhook", "tags": ["webhooks"],
+            "summary": "Delete a webhook",
+            "description": "Nothing more is sent to it (an attempt in flight aside). Scope: `webhooks:manage`.",
+            "security": security,
+            "parameters": [id()],
+            "responses": with_errors(deleted, &[not_found]),
+        },
+    }));
+
+    let mut page = Map::new();
+    page.insert(
+        "200".into(),
+        json!({
+            "description": "Deliveries in event order, with `next_cursor` while more follow",
+            "content": { "application/json": { "schema": {
+                "type": "object", "required": ["data"],
+                "properties": {
+                    "data": { "type": "array", "items": r("DeliveryView") },
+                    "next_cursor": { "type": ["string", "null"] } } } } },
+        }),
+    );
+    paths.insert("/webhooks/{webhook_id}/deliveries".into(), json!({ "get": {
+        "operationId": "listWebhookDeliveries", "tags": ["webhooks"],
+        "summary": "A webhook's deliveries",
+        "description": "Each queued event with its state (pending, delivered, failed = given up), attempts, the receiver's last status or error, and the payload sent. Scope: `webhooks:manage`.",
+        "security": security,
+        "parameters": [
+            id(),
+            {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["pending", "delivered", "failed"]}, "example": "failed"},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "`next_cursor` of the previous page"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}, "example": 100},
+        ],
+        "responses": with_errors(page, &[
+            ("400", "A parameter is invalid (VALIDATION_ERROR)"),
+            not_found,
+        ]),
+    }}));
 }

@@ -34,6 +34,8 @@ pub mod misc;
 pub mod monitoring;
 /// `POST /projects…`.
 pub mod projects;
+/// `/webhooks…`: subscriptions and their deliveries.
+pub mod webhooks;
 
 /// The on-chain role a route needs (checked against the indexed `role_members`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,3 +1,5 @@
-//! Integration tests of the write API that need no chain: the OpenAPI document it publishes.
+//! Integration tests of the write API: the OpenAPI document it publishes, and webhooks over
+//! real HTTP (anvil, the indexer, the API and receivers on 127.0.0.1).
 
 mod openapi;
+mod webhooks;
