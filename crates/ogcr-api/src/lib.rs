@@ -32,7 +32,7 @@ pub mod routes;
 pub mod views;
 
 pub use error::{ApiError, FieldError};
-pub use middleware::RateLimiter;
+pub use middleware::{RateLimiter, Rendered};
 
 /// Renders the process's Prometheus metrics (the indexer and the API share one recorder).
 pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
@@ -100,9 +100,34 @@ pub struct Extra {
     pub openapi: serde_json::Value,
 }
 
+/// Pages for people beside the API (the explorer): HTML representations of read routes,
+/// chosen per request by content negotiation, and routes of their own.
+#[derive(Debug)]
+pub struct Pages {
+    /// Routes answering HTML at the read API's own paths, with the same patterns and parameter
+    /// names (`/projects/{project_id}`): a GET that prefers `text/html` is sent here.
+    pub negotiated: Router,
+    /// The patterns `negotiated` answers.
+    pub paths: Vec<&'static str>,
+    /// Routes that exist only as pages (assets, dashboards), served as they are.
+    pub own: Router,
+}
+
 /// The read API with more routes (the write API's) merged in under the same layers: request
 /// ids, error bodies, rate limits, metrics, CORS.
 pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Router {
+    router_full(store, config, extra, None)
+}
+
+/// The read API with the write routes and the pages for people, all under the same layers.
+/// A GET of a route in `pages.paths` is answered by the page when the client prefers HTML
+/// (`Accept`, or `?format=html`), and by the API otherwise.
+pub fn router_full(
+    store: Store,
+    config: ApiConfig,
+    extra: Option<Extra>,
+    pages: Option<Pages>,
+) -> Router {
     let limits = config.limits;
     let limiter = config
         .rate_limit
@@ -169,6 +194,24 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Rou
         )),
         None => app,
     };
+    let html_fallback = pages.as_ref().map(|p| p.negotiated.clone());
+    let (app, own_pages) = match pages {
+        Some(p) => (
+            app.layer(from_fn_with_state(
+                middleware::Negotiated {
+                    router: p.negotiated,
+                    paths: Arc::new(p.paths.into_iter().collect()),
+                },
+                middleware::negotiate,
+            )),
+            Some(p.own),
+        ),
+        None => (app, None),
+    };
+    let app = match own_pages {
+        Some(own) => app.merge(own),
+        None => app,
+    };
     let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         limits.read_timeout,
@@ -208,17 +251,22 @@ pub fn router_with(store: Store, config: ApiConfig, extra: Option<Extra>) -> Rou
             HeaderName::from_static("preference-applied"),
             HeaderName::from_static(middleware::REQUEST_ID),
         ]);
-    app.fallback(routes::meta::not_found)
-        .layer(from_fn_with_state(
-            Arc::new(middleware::HealthCache::default()),
-            middleware::cache_health,
-        ))
-        .layer(from_fn(middleware::etag))
-        .layer(from_fn_with_state(limiter, middleware::rate_limit))
-        .layer(from_fn(middleware::metrics))
-        .layer(from_fn_with_state(limits, middleware::request_limits))
-        .layer(cors)
-        .layer(from_fn(middleware::request_id))
+    let app = match html_fallback {
+        Some(pages) => app.fallback(move |req: axum::extract::Request| {
+            middleware::page_or_not_found(axum::extract::State(pages.clone()), req)
+        }),
+        None => app.fallback(routes::meta::not_found),
+    };
+    app.layer(from_fn_with_state(
+        Arc::new(middleware::HealthCache::default()),
+        middleware::cache_health,
+    ))
+    .layer(from_fn(middleware::etag))
+    .layer(from_fn_with_state(limiter, middleware::rate_limit))
+    .layer(from_fn(middleware::metrics))
+    .layer(from_fn_with_state(limits, middleware::request_limits))
+    .layer(cors)
+    .layer(from_fn(middleware::request_id))
 }
 
 /// Limits of the HTTP server: slow or idle clients, connections, bodies, URIs and headers.

@@ -22,6 +22,11 @@ use crate::error::{ApiError, PendingError};
 /// Header carrying the request id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// Marks an error answer whose body is already meant for its reader (an HTML page's 404),
+/// which the request-id layer then leaves as it is instead of rendering the OGCR error body.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered;
+
 /// The id of the request being served (a request extension).
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -45,7 +50,11 @@ pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let pending = resp.extensions_mut().remove::<PendingError>().map(|p| p.0);
     let status = resp.status();
+    let rendered = resp.extensions().get::<Rendered>().is_some();
     let err = pending.or_else(|| {
+        if rendered {
+            return None;
+        }
         // Rejections produced outside our handlers (e.g. by axum itself) get the body too.
         (status.is_client_error() || status.is_server_error()).then(|| match status {
             StatusCode::NOT_FOUND => ApiError::not_found("no such route; see /openapi.json"),
@@ -425,4 +434,141 @@ mod tests {
             assert_eq!(matches_tag(&HeaderValue::from_static(v), tag), ok, "{v}");
         }
     }
+}
+
+/// The HTML representations of some read routes and the route patterns they answer
+/// (see [`crate::Pages`]).
+#[derive(Clone)]
+pub(crate) struct Negotiated {
+    pub(crate) router: axum::Router,
+    pub(crate) paths: Arc<std::collections::HashSet<&'static str>>,
+}
+
+/// Sends a GET of a negotiated route to its HTML page when the client prefers `text/html` to
+/// JSON (a browser), or asks for it with `?format=html`; `?format=json` forces the JSON. Both
+/// answers carry `Vary: Accept`, and each has its own entity tag (the tag is the body's).
+pub(crate) async fn negotiate(
+    State(pages): State<Negotiated>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use tower::ServiceExt;
+
+    let negotiated = matches!(*req.method(), Method::GET | Method::HEAD)
+        && req
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|m| pages.paths.contains(m.as_str()));
+    if !negotiated {
+        return next.run(req).await;
+    }
+    let (format, rest) = take_format(req.uri().query());
+    let html = match format.as_deref() {
+        None => prefers_html(req.headers()),
+        Some("html") => true,
+        Some("json") => false,
+        Some(other) => {
+            return ApiError::invalid(
+                "format",
+                format!("{other:?} is not a representation of this resource: html or json"),
+            )
+            .into_response();
+        }
+    };
+    if format.is_some() {
+        let path = req.uri().path();
+        let target = match rest {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        };
+        if let Ok(uri) = target.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    let mut resp = if html {
+        // A fresh request for the pages' own routing: this router's path parameters (an
+        // extension) would otherwise be added to the page router's.
+        let (parts, body) = req.into_parts();
+        let mut fresh = Request::new(body);
+        *fresh.method_mut() = parts.method;
+        *fresh.uri_mut() = parts.uri;
+        *fresh.version_mut() = parts.version;
+        *fresh.headers_mut() = parts.headers;
+        if let Some(c) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            fresh.extensions_mut().insert(*c);
+        }
+        if let Some(id) = parts.extensions.get::<RequestId>() {
+            fresh.extensions_mut().insert(id.clone());
+        }
+        match pages.router.oneshot(fresh).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        }
+    } else {
+        next.run(req).await
+    };
+    resp.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept"));
+    resp
+}
+
+/// `format=…` out of a query string, and the rest of it.
+fn take_format(query: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(q) = query else { return (None, None) };
+    let mut format = None;
+    let rest: Vec<&str> = q
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("format=") {
+            Some(v) => {
+                format = Some(v.to_ascii_lowercase());
+                false
+            }
+            None => *pair != "format",
+        })
+        .collect();
+    let rest = (!rest.is_empty()).then(|| rest.join("&"));
+    (format, rest)
+}
+
+/// Whether `Accept` ranks HTML above JSON (RFC 9110 §12.5.1 quality values): a browser's
+/// `text/html,…,*/*;q=0.8` does; `*/*`, `application/json` or no `Accept` do not.
+pub(crate) fn prefers_html(headers: &HeaderMap) -> bool {
+    let mut html = 0.0f32;
+    let mut json = 0.0f32;
+    for value in headers.get_all(header::ACCEPT) {
+        let Ok(value) = value.to_str() else { continue };
+        for range in value.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0)
+                .clamp(0.0, 1.0);
+            match media.as_str() {
+                "text/html" | "application/xhtml+xml" => html = html.max(q),
+                "application/json" | "application/geo+json" | "application/*" | "*/*" => {
+                    json = json.max(q)
+                }
+                _ => {}
+            }
+        }
+    }
+    html > 0.0 && html > json
+}
+
+/// The fallback when pages are served: a browser asking for an unknown path gets the pages'
+/// own not-found page, any other client the OGCR error body.
+pub(crate) async fn page_or_not_found(State(pages): State<axum::Router>, req: Request) -> Response {
+    use tower::ServiceExt;
+
+    if matches!(*req.method(), Method::GET | Method::HEAD) && prefers_html(req.headers()) {
+        return match pages.oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+    }
+    crate::routes::meta::not_found(req.uri().clone())
+        .await
+        .into_response()
 }

@@ -57,6 +57,10 @@ pub(crate) struct WriteArgs {
     /// Blocks on top of a write's block before its task counts as confirmed.
     #[arg(long, default_value_t = 0)]
     confirmations: u64,
+    /// Let organizations register webhooks to loopback, private and link-local addresses and
+    /// over plain http (local development and tests only: it opens the server to SSRF).
+    #[arg(long, env = "OGCR_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
 }
 
 /// The write API's engine over `store`, sending to the deployment in `manifest` through
@@ -68,6 +72,7 @@ pub(crate) async fn writes(
     documents_dir: std::path::PathBuf,
     store: &Store,
     confirmations: u64,
+    allow_private_webhooks: bool,
 ) -> Result<Writes> {
     if let Some(cs) = store.chain_state().await?
         && !cs.project_registry.eq_ignore_ascii_case(&format!(
@@ -98,6 +103,7 @@ pub(crate) async fn writes(
     Ok(Writes {
         engine: std::sync::Arc::new(engine),
         documents_dir,
+        allow_private_webhooks,
     })
 }
 
@@ -138,21 +144,35 @@ pub(crate) struct ApiArgs {
         value_name = "MIB"
     )]
     pub(crate) answer_cache_mb: u64,
+    /// Serve the API only: no explorer pages for browsers (a browser then gets the JSON too).
+    #[arg(long, env = "OGCR_NO_EXPLORER")]
+    pub(crate) no_explorer: bool,
+    /// Map tiles drawn under the explorer's maps, as a URL template
+    /// (`https://tile.example/{z}/{x}/{y}.png`); without one the maps draw the bundled world
+    /// borders only and need no network.
+    #[arg(long, env = "OGCR_TILE_URL", value_name = "URL")]
+    pub(crate) tile_url: Option<String>,
+    /// Attribution shown with --tile-url (the tile provider's terms usually require one).
+    #[arg(long, env = "OGCR_TILE_ATTRIBUTION", value_name = "TEXT")]
+    pub(crate) tile_attribution: Option<String>,
 }
 
 /// The write API's engine and where its documents go (`None` serves the read API only).
 pub(crate) struct Writes {
     pub(crate) engine: std::sync::Arc<ogcr_write::Engine>,
     pub(crate) documents_dir: std::path::PathBuf,
+    pub(crate) allow_private_webhooks: bool,
 }
 
 impl ApiArgs {
     /// Binds the listener and builds the router over `store` (with the write routes when
-    /// `writes` is given); returns them with the public URL.
+    /// `writes` is given, the explorer's pages unless --no-explorer; `rpc_url` is the chain
+    /// the explorer's certificate check reads); returns them with the public URL.
     pub(crate) async fn bind(
         &self,
         store: Store,
         writes: Option<&Writes>,
+        rpc_url: Option<&str>,
     ) -> Result<(tokio::net::TcpListener, axum::Router, String)> {
         let addr = format!("{}:{}", self.host, self.port);
         let listener = tokio::net::TcpListener::bind(&addr)
@@ -182,6 +202,20 @@ impl ApiArgs {
             }
             None => true,
         };
+        let pages = (!self.no_explorer).then(|| {
+            let mut cfg = ogcr_explorer::ExplorerConfig::new(&public_url, &export);
+            cfg.rpc_url = rpc_url.map(str::to_owned);
+            cfg.tile_url = self.tile_url.clone();
+            cfg.tile_attribution = self.tile_attribution.clone();
+            if let Some(w) = writes {
+                for (_, org) in w.engine.orgs().iter() {
+                    cfg.names
+                        .entry(format!("{:#x}", org.address))
+                        .or_insert_with(|| org.name.clone());
+                }
+            }
+            cfg
+        });
         let config = ogcr_api::ApiConfig {
             public_url: public_url.clone(),
             rate_limit: (self.rate_limit > 0.0).then_some((self.rate_limit, self.rate_burst)),
@@ -194,10 +228,23 @@ impl ApiArgs {
             }),
             export,
         };
+        // The explorer's and the write API's own reads: the same API, without the per-client
+        // rate limit (the request that caused them was limited already).
+        let internal = || {
+            ogcr_api::router(
+                store.clone(),
+                ogcr_api::ApiConfig {
+                    rate_limit: None,
+                    metrics: None,
+                    ..config.clone()
+                },
+            )
+        };
+        let pages = pages.map(|cfg| ogcr_explorer::pages(store.clone(), internal(), cfg));
         let app = match writes {
-            None => ogcr_api::router(store, config),
+            None => ogcr_api::router_full(store, config, None, pages),
             Some(w) => {
-                let read = ogcr_api::router(store.clone(), config.clone());
+                let read = internal();
                 let state = ogcr_write::WriteState::new(
                     store.clone(),
                     w.engine.clone(),
@@ -206,9 +253,10 @@ impl ApiArgs {
                         public_url: public_url.clone(),
                         documents_dir: w.documents_dir.clone(),
                         max_wait: std::time::Duration::from_secs(120),
+                        allow_private_webhooks: w.allow_private_webhooks,
                     },
                 );
-                ogcr_api::router_with(store, config, Some(ogcr_write::extra(state)))
+                ogcr_api::router_full(store, config, Some(ogcr_write::extra(state)), pages)
             }
         };
         Ok((listener, app, public_url))
@@ -254,20 +302,29 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Outcome> {
                         w.documents_dir.clone(),
                         &store,
                         w.confirmations,
+                        w.allow_private_webhooks,
                     )
                     .await?,
                 )
             }
         };
-        let (listener, app, url) = args.api.bind(store.clone(), writes.as_ref()).await?;
+        let (listener, app, url) = args
+            .api
+            .bind(store.clone(), writes.as_ref(), w.rpc_url.as_deref())
+            .await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let workers = match &writes {
             Some(w) => w.engine.start(stop_rx).await?,
             None => Vec::new(),
         };
         eprintln!(
-            "serving {} at {url}  (docs: {url}/docs, {}Ctrl-C to stop)",
+            "serving {} at {url}  ({}docs: {url}/docs, {}Ctrl-C to stop)",
             store.url(),
+            if args.api.no_explorer {
+                String::new()
+            } else {
+                format!("explorer: {url}/ in a browser, ")
+            },
             if writes.is_some() {
                 "write API on, "
             } else {

@@ -457,12 +457,17 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
                 args.documents_dir.clone(),
                 &store,
                 0,
+                // On the local chain ogcr up started, webhooks to loopback receivers are the
+                // point; on any other chain the SSRF checks hold.
+                local,
             )
             .await?,
         ),
         None => None,
     };
-    let (listener, app, api_url) = api_args.bind(store.clone(), writes.as_ref()).await?;
+    let (listener, app, api_url) = api_args
+        .bind(store.clone(), writes.as_ref(), Some(url))
+        .await?;
     banner(&manifest, url, &api_url, &store, local);
     if args.demo && writes.is_some() {
         demo_keys(&store, &args.data_dir, &api_url).await?;

@@ -419,6 +419,58 @@ pub struct ProjectFilter {
     pub approved_from: Option<i64>,
     /// Validated before (unix seconds).
     pub approved_to: Option<i64>,
+    /// Words found (case-insensitively, anywhere) in the project id, the PDD's name, its
+    /// `actor_id`, its methodology id, the developer's address or the external registry's
+    /// project id. Every word must match one of them. A search reads every project row (no
+    /// index serves a substring); the other filters narrow it first.
+    pub search: Vec<String>,
+    /// Projects with credits of any of these vintages.
+    pub vintage: Vec<i64>,
+}
+
+/// Units of one project, vintage and credit status (see `Store::supply`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplyRow {
+    /// Project key.
+    pub project_key: String,
+    /// Project id.
+    pub project_id: String,
+    /// Current PDD hash of the project.
+    pub pdd_hash: String,
+    /// OGCR project type of the current PDD (empty when its facts are unknown).
+    pub project_type: String,
+    /// Vintage year.
+    pub vintage: i64,
+    /// `active`, `retired`, `cancelled` or `buffer`.
+    pub status: String,
+    /// Units (tonnes CO2e).
+    pub tonnes: i64,
+}
+
+/// An anchored document (see `Store::recent_submissions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// `pdd` or `mrv`.
+    pub kind: String,
+    /// Project id.
+    pub project_id: String,
+    /// The PDD version or the report id.
+    pub subject: String,
+    /// The anchored SHA-256.
+    pub hash: String,
+    /// Where the document is published.
+    pub uri: String,
+    /// Who anchored it.
+    pub actor: String,
+    /// Transaction.
+    pub tx_hash: String,
+    /// Block.
+    pub block_number: i64,
+    /// Block time.
+    pub timestamp: i64,
+    /// The decision on it: a PDD version's first validation/rejection/archiving at or after
+    /// it (else the project's status), a report's status.
+    pub decision: String,
 }
 
 /// Filters of the monitoring-report list.
@@ -620,6 +672,30 @@ impl Store {
             let (w, so, e, n) = (s.bind(w), s.bind(so), s.bind(e), s.bind(n));
             s.conds.push(format!(
                 "f.west_e7 <= {e} AND f.east_e7 >= {w} AND f.south_e7 <= {n} AND f.north_e7 >= {so}"
+            ));
+        }
+        for word in &f.search {
+            let escaped: String = word
+                .to_lowercase()
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            let p = s.bind(format!("%{escaped}%"));
+            s.conds.push(format!(
+                "(LOWER(p.project_id) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(f.name, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(f.actor_id, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(f.methodology_id, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(p.developer) LIKE {p} ESCAPE '\\' OR LOWER(p.external_project_id) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        if !f.vintage.is_empty() {
+            let marks: Vec<String> = f.vintage.iter().map(|v| s.bind(*v)).collect();
+            s.conds.push(format!(
+                "EXISTS (SELECT 1 FROM tokens t WHERE t.project_key = p.project_key AND t.vintage IN ({}))",
+                marks.join(", ")
             ));
         }
         if f.approved_from.is_some() || f.approved_to.is_some() {
@@ -854,6 +930,138 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Units (tonnes) per project, vintage and credit status, with the project's type: the
+    /// registry's supply, for aggregates. One row per group.
+    pub async fn supply(&self) -> Result<Vec<SupplyRow>> {
+        let mut conn = self.conn().await?;
+        let rows = sqlx::query(
+            "SELECT t.project_key, p.project_id, p.pdd_hash, COALESCE(f.project_type, ''), \
+                    t.vintage, t.status, CAST(SUM(t.amount) AS BIGINT) \
+             FROM tokens t JOIN projects p ON p.project_key = t.project_key \
+             LEFT JOIN pdd_facts f ON f.hash = p.pdd_hash \
+             GROUP BY t.project_key, p.project_id, p.pdd_hash, f.project_type, t.vintage, t.status \
+             ORDER BY t.project_key, t.vintage, t.status",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SupplyRow {
+                    project_key: r.try_get(0)?,
+                    project_id: r.try_get(1)?,
+                    pdd_hash: r.try_get(2)?,
+                    project_type: r.try_get(3)?,
+                    vintage: r.try_get(4)?,
+                    status: r.try_get(5)?,
+                    tonnes: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Projects per on-chain status.
+    pub async fn project_status_counts(&self) -> Result<Vec<(String, i64)>> {
+        let mut conn = self.conn().await?;
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) FROM projects GROUP BY status ORDER BY status")
+                .fetch_all(&mut *conn)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Monitoring reports per status, and the kilograms CO2e verified in all.
+    pub async fn verification_totals(&self) -> Result<(Vec<(String, i64)>, f64)> {
+        let mut conn = self.conn().await?;
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*), \
+                    COALESCE(SUM(CAST(COALESCE(verified_kg, '0') AS DOUBLE PRECISION)), 0.0) \
+             FROM mrv_reports GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut counts = Vec::new();
+        let mut kg = 0.0;
+        for r in &rows {
+            let status: String = r.try_get(0)?;
+            let sum: f64 = r.try_get(2)?;
+            if status == "verified" {
+                kg += sum;
+            }
+            counts.push((status, r.try_get(1)?));
+        }
+        Ok((counts, kg))
+    }
+
+    /// The PDD hash of every project, for what is derived from each PDD (its country).
+    pub async fn project_pdd_hashes(&self) -> Result<Vec<(String, String, String)>> {
+        let mut conn = self.conn().await?;
+        let rows = sqlx::query("SELECT project_key, project_id, pdd_hash FROM projects")
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// Token `root` and every block split from it (transitively), at most `limit`, in
+    /// token-id order.
+    pub async fn token_descendants(&self, root: i64, limit: i64) -> Result<Vec<Token>> {
+        let mut conn = self.conn().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE tree(id) AS (SELECT CAST($1 AS BIGINT) \
+                UNION SELECT t.token_id FROM tokens t JOIN tree ON t.parent_token_id = tree.id) \
+             SELECT {} FROM tokens WHERE token_id IN (SELECT id FROM tree) \
+             ORDER BY token_id LIMIT $2",
+            Token::COLUMNS.join(", ")
+        )))
+        .bind(root)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(Token::from_row).collect()
+    }
+
+    /// The `limit` latest anchored documents — PDD versions and monitoring reports — newest
+    /// first, with the project and the on-chain decision on each.
+    pub async fn recent_submissions(&self, limit: i64) -> Result<Vec<Submission>> {
+        let mut conn = self.conn().await?;
+        let rows = sqlx::query(
+            "SELECT * FROM ( \
+               SELECT 'pdd' AS kind, p.project_id, CAST(v.version AS TEXT) AS subject, v.pdd_hash AS hash, \
+                      v.pdd_uri AS uri, v.actor, v.tx_hash, v.block_number, v.log_index, v.timestamp, \
+                      COALESCE((SELECT d.decision FROM project_decisions d \
+                                WHERE d.project_key = v.project_key AND d.block_number >= v.block_number \
+                                ORDER BY d.block_number, d.log_index LIMIT 1), p.status) AS decision \
+               FROM pdd_versions v JOIN projects p ON p.project_key = v.project_key \
+               UNION ALL \
+               SELECT 'mrv', p.project_id, CAST(m.mrv_id AS TEXT), m.mrv_hash, m.uri, m.submitter, \
+                      m.submitted_tx, m.submitted_block, 0, m.submitted_at, m.status \
+               FROM mrv_reports m JOIN projects p ON p.project_key = m.project_key \
+             ) s ORDER BY block_number DESC, log_index DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Submission {
+                    kind: r.try_get(0)?,
+                    project_id: r.try_get(1)?,
+                    subject: r.try_get(2)?,
+                    hash: r.try_get(3)?,
+                    uri: r.try_get(4)?,
+                    actor: r.try_get(5)?,
+                    tx_hash: r.try_get(6)?,
+                    block_number: r.try_get(7)?,
+                    timestamp: r.try_get(9)?,
+                    decision: r.try_get(10)?,
+                })
+            })
+            .collect()
     }
 
     /// The data revision: a number that grows with every committed change to what the read

@@ -94,6 +94,14 @@ pub struct ProjectQuery {
         pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
     )]
     approved_to: Option<String>,
+    /// Search words (space-separated, case-insensitive, every word must match): found in the
+    /// project id, the PDD's name, its actor id, its methodology id, the developer's address or
+    /// the external registry's project id.
+    #[param(example = "mangrove", max_length = 200)]
+    q: Option<String>,
+    /// Projects with credits of any of these vintages, comma-separated years.
+    #[param(example = "2024,2025", pattern = r"^[0-9]{4}(,[0-9]{4})*$")]
+    vintage: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
@@ -203,6 +211,8 @@ pub async fn list(
         created_to,
         approved_from,
         approved_to,
+        search: search_words(q.q.as_deref())?,
+        vintage: vintages(q.vintage.as_deref())?,
     };
     let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
     let chain = chain(&state).await?;
@@ -224,6 +234,42 @@ pub async fn list(
         pagination: Pagination::of(&page, &req),
         data,
     }))
+}
+
+/// The words of a `q` search.
+fn search_words(q: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let Some(q) = q else { return Ok(Vec::new()) };
+    if q.chars().count() > 200 {
+        return Err(ApiError::invalid(
+            "q",
+            format!(
+                "the search is {} characters; at most 200 are accepted",
+                q.chars().count()
+            ),
+        ));
+    }
+    Ok(q.split_whitespace().take(8).map(str::to_owned).collect())
+}
+
+/// The years of a `vintage` list.
+fn vintages(v: Option<&str>) -> Result<Vec<i64>, ApiError> {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    v.split(',')
+        .map(|y| {
+            y.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|y| (1900..=9999).contains(y))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "vintage",
+                        format!("{y:?} is not a year: give years like 2024 or 2024,2025"),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Get one project as its PDD Feature.
