@@ -224,6 +224,15 @@ async fn queue_final_events(store: &Store, subs: &[WebhookRow]) -> ogcr_store::R
     Ok(())
 }
 
+/// `ms` milliseconds as hours, minutes or seconds.
+fn span(ms: i64) -> String {
+    match ms {
+        ms if ms >= 3_600_000 => format!("{} h", ms / 3_600_000),
+        ms if ms >= 60_000 => format!("{} min", ms / 60_000),
+        ms => format!("{} s", ms / 1000),
+    }
+}
+
 /// The error and its causes, as one line.
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
@@ -300,10 +309,10 @@ async fn attempt(
         (_, Some(e)) if now - first >= policy.retry_for.as_millis() as i64 => {
             AttemptOutcome::GiveUp {
                 reason: format!(
-                    "delivery of {} ({}) failed for {} h over {number} attempts; last error: {e}",
+                    "delivery of {} ({}) failed for {} over {number} attempts; last error: {e}",
                     d.event_id,
                     d.event_type,
-                    (now - first) / 3_600_000
+                    span(now - first)
                 ),
             }
         }

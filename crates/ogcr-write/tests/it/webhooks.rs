@@ -193,6 +193,15 @@ impl Server {
         }
     }
 
+    /// Dies like kill -9: every task dropped where it stands (the sender lease is left to
+    /// expire).
+    async fn crash(self) {
+        for t in self.tasks {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
     /// Stops like Ctrl-C: requests and delivery attempts in flight finish first.
     async fn stop(self) {
         let _ = self.stop.send(true);
@@ -257,26 +266,44 @@ struct Got {
 #[derive(Clone)]
 struct Receiver {
     url: String,
+    port: u16,
     got: Arc<Mutex<Vec<Got>>>,
+    /// The `webhook-id` of every request, recorded when it arrives (before the answer).
+    seen: Arc<Mutex<Vec<String>>>,
 }
 
 impl Receiver {
     async fn start(fail_first: usize, delay: Duration) -> Receiver {
+        Self::answering(
+            move |n| {
+                if n < fail_first {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::NO_CONTENT
+                }
+            },
+            None,
+            delay,
+        )
+        .await
+    }
+
+    /// Answers `status(n)` to its `n`-th request (from 0), with `Location: location`.
+    async fn answering(
+        status: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static,
+        location: Option<String>,
+        delay: Duration,
+    ) -> Receiver {
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
         let calls = Arc::new(AtomicUsize::new(0));
-        let record = got.clone();
+        let (record, arrivals) = (got.clone(), seen.clone());
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(move |headers: HeaderMap, body: String| {
-                let (record, calls) = (record.clone(), calls.clone());
+                let (record, arrivals, calls) = (record.clone(), arrivals.clone(), calls.clone());
+                let (status, location) = (status.clone(), location.clone());
                 async move {
-                    tokio::time::sleep(delay).await;
-                    let n = calls.fetch_add(1, Ordering::SeqCst);
-                    let answered = if n < fail_first {
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    } else {
-                        StatusCode::NO_CONTENT
-                    };
                     let h = |n: &str| {
                         headers
                             .get(n)
@@ -284,6 +311,9 @@ impl Receiver {
                             .unwrap_or_default()
                             .to_owned()
                     };
+                    arrivals.lock().unwrap().push(h("webhook-id"));
+                    tokio::time::sleep(delay).await;
+                    let answered = status(calls.fetch_add(1, Ordering::SeqCst));
                     record.lock().unwrap().push(Got {
                         id: h("webhook-id"),
                         timestamp: h("webhook-timestamp"),
@@ -291,14 +321,29 @@ impl Receiver {
                         body,
                         answered: answered.as_u16(),
                     });
-                    answered
+                    let mut r = axum::response::IntoResponse::into_response(answered);
+                    if let Some(l) = location {
+                        r.headers_mut()
+                            .insert(axum::http::header::LOCATION, l.parse().unwrap());
+                    }
+                    r
                 }
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}/hook");
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, got }
+        Receiver {
+            url,
+            port,
+            got,
+            seen,
+        }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
     }
 
     fn got(&self) -> Vec<Got> {
@@ -313,6 +358,35 @@ impl Receiver {
             .map(|g| g.id)
             .collect()
     }
+}
+
+/// Registers project `id` on chain as the demo's developer (a fresh connection: no nonce
+/// cached from before a revert).
+async fn register(chain: &Chain, id: &str, n: u8) {
+    Registry::connect(
+        &chain.rpc(),
+        Some(chain.accounts.developer_a.clone()),
+        chain.manifest.clone(),
+        TxPolicy::default(),
+    )
+    .await
+    .unwrap()
+    .register_project(id, B256::repeat_byte(n), "ogcr://sha256/00", None)
+    .await
+    .unwrap();
+}
+
+/// `GET /webhooks/{id}`'s body.
+async fn shown(server: &Server, key: &str, id: &Value) -> Value {
+    let a = call(
+        "GET",
+        &format!("{}/webhooks/{}", server.url, id.as_str().unwrap()),
+        Some(key),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.body
 }
 
 /// Registers a webhook for `url` of every event type; the 201's body.
@@ -817,4 +891,160 @@ async fn urls_are_checked_and_organizations_see_only_their_own() {
         vec![("POST", 201), ("DELETE", 204)]
     );
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persistent_failures_disable_and_delivery_rechecks_the_target() {
+    const WINDOW: u64 = 1;
+    let chain = Chain::new().await;
+    let (_db, store) = testing::sqlite().await;
+    let (stop_indexer, indexer_stop) = watch::channel(false);
+    let indexer = index(&chain, &store, WINDOW, indexer_stop);
+    let policy = WebhookPolicy {
+        retry_for: Duration::from_millis(800),
+        ..fast(true)
+    };
+    let server = Server::start(&chain, &store, policy).await;
+    let key = key(&store, "developer", &[Scope::WebhooksManage]).await;
+
+    let failing = Receiver::start(usize::MAX, Duration::ZERO).await;
+    let target = Receiver::start(0, Duration::ZERO).await;
+    let redirecting = Receiver::answering(
+        |_| StatusCode::TEMPORARY_REDIRECT,
+        Some(target.url.clone()),
+        Duration::ZERO,
+    )
+    .await;
+    let gone = Receiver::answering(|_| StatusCode::GONE, None, Duration::ZERO).await;
+    let a = subscribe(&server, &key, &failing.url, None).await;
+    let b = subscribe(&server, &key, &redirecting.url, None).await;
+    let c = subscribe(&server, &key, &gone.url, None).await;
+    register(&chain, "OGCR-XX-0001", 1).await;
+    wait_final(&chain, &store, WINDOW).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut reasons = Vec::new();
+    for w in [&a, &b, &c] {
+        loop {
+            let v = shown(&server, &key, &w["id"]).await;
+            if v["status"] == "disabled" {
+                reasons.push(v["disabled_reason"].as_str().unwrap().to_owned());
+                assert!(!v["disabled_at"].is_null(), "{v}");
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "not disabled: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let first_event = failing.got()[0].id.clone();
+    assert!(
+        reasons[0].contains(&first_event)
+            && reasons[0].contains("project.created")
+            && reasons[0].contains("HTTP 500"),
+        "{}",
+        reasons[0]
+    );
+    assert!(failing.got().len() >= 2, "retried before giving up");
+    assert!(
+        reasons[1].contains("HTTP 307 (redirects are not followed)"),
+        "{}",
+        reasons[1]
+    );
+    assert!(target.got().is_empty(), "a redirect was followed");
+    assert!(reasons[2].contains("410 Gone"), "{}", reasons[2]);
+    assert_eq!(gone.got().len(), 1, "410 Gone is not retried");
+    let page = call(
+        "GET",
+        &format!(
+            "{}/webhooks/{}/deliveries?state=failed",
+            server.url,
+            a["id"].as_str().unwrap()
+        ),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(
+        page.body["data"][0]["last_error"], "HTTP 500",
+        "{}",
+        page.text
+    );
+    assert_eq!(page.body["data"][0]["last_status"], 500);
+
+    // Registered while private targets were allowed, then the operator turns that off: the
+    // delivery is refused before connecting, by scheme (http) and, for an https name, by
+    // the address the name resolves to.
+    let later = Receiver::start(0, Duration::ZERO).await;
+    let by_scheme = subscribe(&server, &key, &later.url, None).await;
+    let by_name = subscribe(
+        &server,
+        &key,
+        &format!("https://localhost:{}/hook", later.port),
+        None,
+    )
+    .await;
+    server.engine.allow_private_webhooks(false);
+    register(&chain, "OGCR-XX-0002", 2).await;
+    wait_final(&chain, &store, WINDOW).await;
+    for (w, why) in [(&by_scheme, "uses http"), (&by_name, "loopback")] {
+        loop {
+            let v = shown(&server, &key, &w["id"]).await;
+            if v["status"] == "disabled" {
+                let reason = v["disabled_reason"].as_str().unwrap();
+                assert!(reason.contains(why), "{reason}");
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "not disabled: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert!(later.seen().is_empty(), "connected to a refused target");
+    server.stop().await;
+    let _ = stop_indexer.send(true);
+    indexer.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_delivery_sends_it_again_with_the_same_id() {
+    const WINDOW: u64 = 1;
+    let chain = Chain::new().await;
+    let (_db, store) = testing::sqlite().await;
+    let (stop_indexer, indexer_stop) = watch::channel(false);
+    let indexer = index(&chain, &store, WINDOW, indexer_stop);
+    let server = Server::start(&chain, &store, fast(true)).await;
+    let key = key(&store, "developer", &[Scope::WebhooksManage]).await;
+    // Slow to answer: the server dies while the first request is in flight.
+    let slow = Receiver::start(0, Duration::from_secs(2)).await;
+    let w = subscribe(&server, &key, &slow.url, None).await;
+    register(&chain, "OGCR-XX-0001", 1).await;
+    wait_final(&chain, &store, WINDOW).await;
+    wait_for("the first request", || !slow.seen().is_empty(), 30).await;
+    server.crash().await;
+
+    // The restarted server (once the dead one's sender lease has expired) sends the
+    // unrecorded delivery again, same webhook-id, and then the next events.
+    let server = Server::start(&chain, &store, fast(true)).await;
+    let expected: Vec<String> = final_webhooks(&store)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(expected.len(), 1, "{expected:?}");
+    wait_for(
+        "the delivery after the crash",
+        || slow.delivered() == expected,
+        60,
+    )
+    .await;
+    let seen = slow.seen();
+    assert_eq!(
+        seen,
+        vec![expected[0].clone(), expected[0].clone()],
+        "{seen:?}"
+    );
+    let v = shown(&server, &key, &w["id"]).await;
+    assert_eq!(v["deliveries"]["delivered"], 1, "{v}");
+    server.stop().await;
+    let _ = stop_indexer.send(true);
+    indexer.await.unwrap();
 }
