@@ -15,7 +15,7 @@ use crate::{Outcome, index::DatabaseArgs};
 /// keeps only the SHA-256 of its secret. Clients send it as `Authorization: Bearer KEY`.
 ///
 /// Scopes: projects:write, projects:approve, mrv:write, mrv:verify, credits:issue,
-/// credits:transfer, credits:retire, credits:cancel, audit:read.
+/// credits:transfer, credits:retire, credits:cancel, audit:read, webhooks:manage.
 ///
 /// Examples:
 ///
