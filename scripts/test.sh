@@ -9,6 +9,8 @@
 #   Rust:     cargo fmt --check, cargo clippy -D warnings, cargo nextest, the store tests on
 #             both SQLite and PostgreSQL, the end-to-end tests (the README's write-API
 #             walkthrough among them, with curl and jq, installed from Debian if missing);
+#   Explorer: headless Chromium (Debian's chromium, installed if missing; playwright-core and
+#             axe-core from package-lock.json) against a demo stack (scripts/browser-tests.sh);
 #   API:      schemathesis (pinned, in a venv) against a demo stack: every operation, no 5xx,
 #             responses as documented (scripts/fuzz-api.sh).
 # PostgreSQL: a throwaway cluster from scripts/pg-test-cluster.sh (which installs the Debian
@@ -79,6 +81,9 @@ else
   echo "cargo-nextest not installed; using cargo test"
   cargo test --workspace --locked
 fi
+
+step "explorer in headless Chromium: every page type, map, search, timeline, provenance, certificates, axe-core"
+OGCR_BIN="$PWD/target/debug/ogcr" scripts/browser-tests.sh
 
 step "API fuzzing: schemathesis over every operation of a demo stack's /openapi.json (>= 10 000 requests)"
 OGCR_BIN="$PWD/target/debug/ogcr" scripts/fuzz-api.sh

@@ -439,6 +439,14 @@ impl Credit {
                 None,
             ));
         }
+        if retirement.is_some() {
+            // The retirement's public record: JSON, and for a browser the certificate.
+            links.push(Link::json(
+                "retirement",
+                url(&format!("/retirements/{}", t.token_id)),
+                Some("The retirement record and certificate (HTML for browsers, a PDF at /certificate.pdf)"),
+            ));
+        }
         Credit {
             id: t.token_id.to_string(),
             serial: format!(

@@ -654,6 +654,10 @@ enum CruCommand {
         /// Free-text detail.
         #[arg(long, default_value = "")]
         detail: String,
+        /// Where the registry's API and explorer are served: the retirement certificate's
+        /// URL printed is `<api-url>/retirements/<id>`.
+        #[arg(long, env = "OGCR_API_URL", default_value = "http://127.0.0.1:8080")]
+        api_url: String,
     },
     /// Cancel a token, or part of it (registry operator).
     Cancel {
@@ -670,6 +674,10 @@ enum CruCommand {
     Show {
         /// Token id.
         token_id: U256,
+        /// Where the registry's API and explorer are served (a retired token's certificate
+        /// URL is `<api-url>/retirements/<id>`).
+        #[arg(long, env = "OGCR_API_URL", default_value = "http://127.0.0.1:8080")]
+        api_url: String,
     },
     /// List the tokens an account holds.
     List {
@@ -733,6 +741,7 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                 beneficiary_id,
                 reason_code,
                 detail,
+                api_url,
             } => {
                 let amount = whole(&reg, *token_id, *amount).await?;
                 let info = RetirementInfo {
@@ -745,7 +754,12 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                 done(
                     c,
                     &o,
-                    json!({"retired_token_id": id.to_string(), "amount_t": amount}),
+                    json!({
+                        "retired_token_id": id.to_string(),
+                        "retirement_id": id.to_string(),
+                        "amount_t": amount,
+                        "certificate_url": format!("{}/retirements/{id}", api_url.trim_end_matches('/')),
+                    }),
                 )
             }
             CruCommand::Cancel {
@@ -761,9 +775,23 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                     json!({"cancelled_token_id": id.to_string(), "amount_t": amount}),
                 )
             }
-            CruCommand::Show { token_id } => {
+            CruCommand::Show { token_id, api_url } => {
                 let (u, owner, itmo) = reg.token(*token_id).await?;
                 let end = u.serialStart + u.amount - 1;
+                let retirement = match reg.retirement_of(*token_id).await? {
+                    Some((e, tx, block)) => json!({
+                        "beneficiary": e.info.beneficiary,
+                        "beneficiary_id": e.info.beneficiaryId,
+                        "reason": retirement_reason(e.info.reasonCode),
+                        "reason_code": e.info.reasonCode,
+                        "detail": e.info.detail,
+                        "retired_by": e.actor.to_string(),
+                        "tx_hash": format!("{tx:#x}"),
+                        "block_number": block,
+                        "certificate_url": format!("{}/retirements/{token_id}", api_url.trim_end_matches('/')),
+                    }),
+                    None => Value::Null,
+                };
                 emit(
                     c.json,
                     &json!({
@@ -776,6 +804,7 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                         "vintage": u.vintage,
                         "labels": u.labels,
                         "itmo_reference": itmo,
+                        "retirement": retirement,
                     }),
                 )?;
                 Ok(Outcome::Success)
@@ -800,5 +829,17 @@ async fn whole(reg: &Registry, token_id: U256, amount: Option<u64>) -> Result<u6
     match amount {
         Some(a) => Ok(a),
         None => Ok(reg.token(token_id).await?.0.amount),
+    }
+}
+
+/// The name of a retirement reason code, as the contract documents them.
+fn retirement_reason(code: u8) -> &'static str {
+    match code {
+        0 => "unspecified",
+        1 => "voluntary offsetting",
+        2 => "CORSIA offsetting",
+        3 => "NDC / Article 6 use",
+        4 => "other compliance",
+        _ => "unknown",
     }
 }

@@ -468,7 +468,14 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let (listener, app, api_url) = api_args
         .bind(store.clone(), writes.as_ref(), Some(url))
         .await?;
-    banner(&manifest, url, &api_url, &store, local);
+    banner(
+        &manifest,
+        url,
+        &api_url,
+        &store,
+        local,
+        !api_args.no_explorer,
+    );
     if args.demo && writes.is_some() {
         demo_keys(&store, &args.data_dir, &api_url).await?;
     } else if writes.is_some() {
@@ -527,6 +534,9 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
             if p.checkpoint >= p.target && !caught_up {
                 caught_up = true;
                 eprintln!("indexed up to block {} ({} events)", p.checkpoint, p.events);
+                if !api_args.no_explorer {
+                    eprintln!("open the explorer in a browser: {api_url}/");
+                }
             }
         })
         .await;
@@ -730,7 +740,13 @@ async fn start_indexer(
     .await
 }
 
-fn banner(m: &Manifest, rpc: &str, api: &str, store: &Store, local: bool) {
+fn banner(m: &Manifest, rpc: &str, api: &str, store: &Store, local: bool, explorer: bool) {
+    if explorer {
+        eprintln!(
+            "explorer  {api}/   (open it in a browser: projects on a map, credits, retirement \
+             certificates)"
+        );
+    }
     eprintln!("API       {api}   (docs {api}/docs, OpenAPI {api}/openapi.json)");
     eprintln!("database  {}", store.url());
     eprintln!(

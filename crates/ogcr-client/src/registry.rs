@@ -685,6 +685,24 @@ impl Registry {
         Ok((unit, owner, itmo))
     }
 
+    /// The retirement of token `token_id`, read from its `CRURetired` log: the event, the
+    /// transaction and the block. `None` while the token is not retired.
+    pub async fn retirement_of(
+        &self,
+        token_id: U256,
+    ) -> Result<Option<(CarbonRemovalUnit::CRURetired, alloy::primitives::B256, u64)>> {
+        let filter = Filter::new()
+            .address(self.cru_address())
+            .event_signature(CarbonRemovalUnit::CRURetired::SIGNATURE_HASH)
+            .topic1(alloy::primitives::B256::from(token_id))
+            .from_block(self.manifest.deployment_block);
+        let logs = self.provider.get_logs(&filter).await.map_err(Error::rpc)?;
+        Ok(logs.iter().find_map(|l| {
+            let decoded = l.log_decode::<CarbonRemovalUnit::CRURetired>().ok()?;
+            Some((decoded.inner.data, l.transaction_hash?, l.block_number?))
+        }))
+    }
+
     /// Tokens currently held by `owner`, from the Transfer events since deployment.
     pub async fn tokens_of(&self, owner: Address) -> Result<Vec<U256>> {
         let filter = Filter::new()

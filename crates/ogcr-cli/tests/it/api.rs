@@ -91,7 +91,7 @@ const VALIDATOR: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
 /// The accredited bodies of the lifecycle's validator and verifier, so that every CAD Trust
 /// record is valid (an unconfigured body is exported as the address, with a warning).
-fn export_config() -> ogcr_export::ExportConfig {
+pub(crate) fn export_config() -> ogcr_export::ExportConfig {
     let toml = format!(
         "[bodies]\n\"{VALIDATOR}\" = \"Earthood Services Private Limited\"\n\
          \"{VERIFIER}\" = \"SCS Global Services\"\n"

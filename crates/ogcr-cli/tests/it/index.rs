@@ -30,6 +30,7 @@ pub(crate) fn check_lifecycle_index(cli: &Cli) {
         assert!(!err.contains("integrity problem"), "{}: {err}", b.name);
         rt.block_on(check_rows(&b.store, b.name));
         rt.block_on(crate::api::check_api(&b.store, b.name));
+        rt.block_on(crate::explorer::check_explorer(&b.store, b.name));
         let before = rt.block_on(b.store.dump()).unwrap();
         // A second run finds nothing new and changes nothing.
         index_once(cli, &b.url);

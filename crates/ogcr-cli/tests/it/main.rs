@@ -4,6 +4,7 @@
 mod api;
 mod crash;
 /// `ogcr export` over a short lifecycle.
+mod explorer;
 mod export;
 /// What `ogcr index` makes of the lifecycle.
 mod index;

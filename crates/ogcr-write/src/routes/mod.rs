@@ -663,7 +663,25 @@ pub(crate) fn task_view(state: &WriteState, t: &TaskRow) -> TaskView {
         result: t
             .result
             .as_deref()
-            .and_then(|r| serde_json::from_str::<Value>(r).ok()),
+            .and_then(|r| serde_json::from_str::<Value>(r).ok())
+            .map(|mut r| {
+                // A retirement's certificate: the public record at /retirements/{id}, a page
+                // for browsers (and its PDF).
+                let id = r.get("retirement_id").and_then(|v| {
+                    v.as_u64()
+                        .map(|n| n.to_string())
+                        .or_else(|| v.as_str().map(str::to_owned))
+                });
+                if let Some(id) = id
+                    && let Some(m) = r.as_object_mut()
+                {
+                    m.insert(
+                        "certificate_url".into(),
+                        state.url(&format!("/retirements/{id}")).into(),
+                    );
+                }
+                r
+            }),
         resource: t.resource.clone(),
         resource_url: t
             .resource
