@@ -451,6 +451,17 @@ impl Store {
         self.wh_typed(&tail, vals).await
     }
 
+    /// Forgets deliveries that were delivered or given up before `before` (unix ms); pending
+    /// ones stay whatever their age. The cursors keep what was queued from being queued again.
+    /// Returns how many were removed.
+    pub async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64> {
+        self.wh_exec(
+            "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < $1",
+            vec![before.into()],
+        )
+        .await
+    }
+
     /// How many deliveries of `webhook_id` are in each state: (pending, delivered, failed).
     pub async fn webhook_delivery_counts(&self, webhook_id: &str) -> Result<(i64, i64, i64)> {
         let rows = self

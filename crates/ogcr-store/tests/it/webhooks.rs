@@ -159,12 +159,28 @@ async fn deliveries_queue_once_in_order_and_giving_up_disables() {
             .unwrap();
         assert_eq!(page.len(), 1, "{name}");
         assert_eq!(page[0].last_error.as_deref(), Some("connection refused"));
-        // A disabled subscription queues nothing more.
+        // A disabled subscription queues nothing more, nor does one that does not exist.
+        assert_eq!(
+            s.queue_webhook_deliveries("wh_none", &[delivery(14, 0)], (14, 0), 0)
+                .await
+                .unwrap(),
+            0,
+            "{name}"
+        );
         assert_eq!(
             s.queue_webhook_deliveries("wh_a", &[delivery(14, 0)], (14, i64::MAX), 8)
                 .await
                 .unwrap(),
             0,
+            "{name}"
+        );
+
+        // Finished deliveries are forgotten after the retention period (the one delivered at
+        // 200, not the one given up at 300).
+        assert_eq!(s.prune_webhook_deliveries(250).await.unwrap(), 1, "{name}");
+        assert_eq!(
+            s.webhook_delivery_counts("wh_a").await.unwrap(),
+            (0, 0, 1),
             "{name}"
         );
 

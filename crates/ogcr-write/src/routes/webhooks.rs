@@ -428,7 +428,12 @@ async fn create_checked(
     if generated {
         shown.secret = Some(secret);
     }
-    tracing::info!(target: "ogcr::write::webhooks", webhook = %row.webhook_id, organization = %p.organization, url = %row.url, events = %row.events, "webhook registered");
+    // The host only: a URL's path or query may carry the receiver's own token.
+    let host = reqwest::Url::parse(&row.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    tracing::info!(target: "ogcr::write::webhooks", webhook = %row.webhook_id, organization = %p.organization, %host, events = %row.events, "webhook registered");
     let gate_path = format!("/webhooks/{}", row.webhook_id);
     let audit_gate = Gate {
         state: gate.state,

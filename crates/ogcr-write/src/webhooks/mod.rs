@@ -141,6 +141,9 @@ pub struct WebhookPolicy {
     pub poll: Duration,
     /// Most subscriptions delivered to at once (each gets one delivery at a time).
     pub concurrency: usize,
+    /// How long delivered and given-up deliveries stay listed in
+    /// `GET /webhooks/{id}/deliveries` before they are forgotten (pending ones stay).
+    pub keep_for: Duration,
 }
 
 impl Default for WebhookPolicy {
@@ -153,6 +156,7 @@ impl Default for WebhookPolicy {
             timeout: Duration::from_secs(15),
             poll: Duration::from_millis(500),
             concurrency: 16,
+            keep_for: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

@@ -36,6 +36,9 @@ use crate::engine::now_ms;
 /// Events read per query when queueing.
 const BATCH: i64 = 500;
 
+/// How often finished deliveries older than [`WebhookPolicy::keep_for`] are removed.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Sent as `User-Agent`.
 const USER_AGENT: &str = concat!("ogcr-webhooks/", env!("CARGO_PKG_VERSION"));
 
@@ -77,6 +80,7 @@ pub(crate) async fn run(
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut attempts = JoinSet::new();
     let mut http: Option<(bool, reqwest::Client)> = None;
+    let mut pruned_at: Option<tokio::time::Instant> = None;
     info!(target: "ogcr::write::webhooks", "webhook delivery worker started");
     loop {
         while attempts.try_join_next().is_some() {}
@@ -95,6 +99,19 @@ pub(crate) async fn run(
             };
             if let Err(e) = tick(&store, &policy, &c, &in_flight, &mut attempts, &stop).await {
                 warn!(target: "ogcr::write::webhooks", error = %e, "webhook worker: retrying");
+            }
+            if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                pruned_at = Some(tokio::time::Instant::now());
+                let before = now_ms() - policy.keep_for.as_millis() as i64;
+                match store.prune_webhook_deliveries(before).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        info!(target: "ogcr::write::webhooks", removed = n, "old webhook deliveries forgotten")
+                    }
+                    Err(e) => {
+                        warn!(target: "ogcr::write::webhooks", error = %e, "cannot prune webhook deliveries")
+                    }
+                }
             }
         }
         tokio::select! {
@@ -270,7 +287,8 @@ async fn send(
         .body(d.payload.clone())
         .send()
         .await
-        .map_err(|e| chain(&e))?;
+        // The URL is the subscription's own (and may carry a token in its query).
+        .map_err(|e| chain(&e.without_url()))?;
     Ok(resp.status().as_u16())
 }
 

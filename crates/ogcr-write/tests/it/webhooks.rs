@@ -125,6 +125,7 @@ fn fast(allow_private: bool) -> WebhookPolicy {
         timeout: Duration::from_secs(5),
         poll: Duration::from_millis(100),
         concurrency: 4,
+        keep_for: Duration::from_secs(3600),
     }
 }
 
