@@ -137,7 +137,7 @@ await test("the project map draws every demo boundary", async () => {
   const drawn = Number(await page.getAttribute(".map", "data-boundaries"));
   const withGeometry = projects.filter((p) => p.geometry).length;
   assert.equal(drawn, withGeometry, "boundaries drawn");
-  assert.equal(await page.locator(".leaflet-overlay-pane path.leaflet-interactive").count(), withGeometry);
+  assert.equal(await page.locator(".leaflet-overlay-pane path.boundary").count(), withGeometry);
   await page.close();
 });
 

@@ -3,6 +3,20 @@
 (function () {
   "use strict";
 
+  function unwrapRing(ring) {
+    for (var i = 1; i < ring.length; i++) {
+      var d = ring[i][0] - ring[i - 1][0];
+      if (d > 180) ring[i][0] -= 360;
+      else if (d < -180) ring[i][0] += 360;
+    }
+  }
+
+  function unwrap(g) {
+    if (!g) return;
+    if (g.type === "Polygon") g.coordinates.forEach(unwrapRing);
+    if (g.type === "MultiPolygon") g.coordinates.forEach(function (p) { p.forEach(unwrapRing); });
+  }
+
   function drawMaps() {
     if (typeof L === "undefined") return;
     var maps = document.querySelectorAll(".map");
@@ -10,14 +24,20 @@
     var bordersPromise = fetch("/assets/countries-110m.json")
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (topo) {
-        return topo && typeof topojson !== "undefined"
-          ? topojson.feature(topo, topo.objects.countries) : null;
+        if (!topo || typeof topojson === "undefined") return null;
+        var world = topojson.feature(topo, topo.objects.countries);
+        // Antarctica (010) would cover the bottom of every map; the rings that cross the
+        // antimeridian (Russia, Fiji) are unwrapped so that no edge runs across the world.
+        world.features = world.features.filter(function (f) { return f.id !== "010"; });
+        world.features.forEach(function (f) { unwrap(f.geometry); });
+        return world;
       })
       .catch(function () { return null; });
     maps.forEach(function (el) {
       var dataEl = el.parentNode.querySelector(".map-data");
       var data = dataEl ? JSON.parse(dataEl.textContent) : { type: "FeatureCollection", features: [] };
-      var map = L.map(el, { worldCopyJump: true, attributionControl: true }).setView([10, 0], 1);
+      var map = L.map(el, { worldCopyJump: true, attributionControl: true, minZoom: 1 }).setView([10, 0], 2);
+      var markers = L.layerGroup().addTo(map);
       var tiles = el.getAttribute("data-tiles");
       if (tiles) {
         L.tileLayer(tiles, { attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
@@ -29,22 +49,32 @@
             interactive: false,
           }).addTo(map).bringToBack();
         }
+        var popup = function (f) {
+          var p = f.properties || {};
+          var a = document.createElement("a");
+          a.href = p.href || "#";
+          a.textContent = (p.name || p.id || "project") + (p.status ? " (" + p.status + ")" : "");
+          return a;
+        };
         var layer = L.geoJSON(data, {
-          style: { color: "#0b5d3b", weight: 2, fillColor: "#1f9d63", fillOpacity: 0.35 },
+          style: { color: "#0b5d3b", weight: 2, fillColor: "#1f9d63", fillOpacity: 0.35, className: "boundary" },
           pointToLayer: function (f, latlng) {
-            return L.circleMarker(latlng, { radius: 6, color: "#0b5d3b", fillColor: "#1f9d63", fillOpacity: 0.8 });
+            return L.circleMarker(latlng, { radius: 6, color: "#0b5d3b", fillColor: "#1f9d63", fillOpacity: 0.8, className: "boundary" });
           },
           onEachFeature: function (f, l) {
-            var p = f.properties || {};
-            var a = document.createElement("a");
-            a.href = p.href || "#";
-            a.textContent = (p.name || p.id || "project") + (p.status ? " (" + p.status + ")" : "");
-            l.bindPopup(a);
+            l.bindPopup(popup(f));
+            // A boundary a few kilometres wide is invisible at world scale: a marker at its
+            // centre shows where it is at any zoom.
+            if (f.geometry && f.geometry.type !== "Point" && l.getBounds) {
+              L.circleMarker(l.getBounds().getCenter(), {
+                radius: 5, color: "#0b5d3b", weight: 2, fillColor: "#ffffff", fillOpacity: 1, className: "boundary-marker",
+              }).bindPopup(popup(f)).addTo(markers);
+            }
           },
         }).addTo(map);
         el.setAttribute("data-boundaries", String(layer.getLayers().length));
         var bounds = layer.getBounds();
-        if (bounds.isValid()) map.fitBounds(bounds.pad(0.4), { maxZoom: 12 });
+        if (bounds.isValid()) map.fitBounds(bounds.pad(0.2), { maxZoom: 12 });
         el.classList.add("map-ready");
       });
     });
