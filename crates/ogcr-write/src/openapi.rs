@@ -551,9 +551,13 @@ pub fn openapi() -> Value {
     schema::<DeliveryCounts>(&mut schemas);
     schema::<DeliveryView>(&mut schemas);
     require(&mut schemas);
-    // Only the known event types are accepted.
-    schemas["CreateWebhookBody"]["properties"]["events"]["items"]["enum"] =
-        json!(crate::webhooks::EventType::ALL.map(|t| t.as_str()));
+    // Only the known event types are accepted, 1–50 of them; the limits the route checks.
+    let hook = &mut schemas["CreateWebhookBody"]["properties"];
+    hook["events"]["items"]["enum"] = json!(crate::webhooks::EventType::ALL.map(|t| t.as_str()));
+    hook["events"]["minItems"] = json!(1);
+    hook["events"]["maxItems"] = json!(50);
+    hook["url"]["maxLength"] = json!(crate::webhooks::ssrf::MAX_URL_LEN);
+    hook["description"]["maxLength"] = json!(500);
     json!({
         "paths": paths,
         "components": {

@@ -361,6 +361,91 @@ impl Receiver {
     }
 }
 
+/// The OpenAPI document `ogcr serve` publishes with the write API.
+fn document() -> Value {
+    let mut doc = ogcr_api::openapi::spec("http://127.0.0.1:8080");
+    ogcr_api::openapi::merge(&mut doc, &ogcr_write::openapi::openapi());
+    doc
+}
+
+/// Why `v` does not conform to `schema` (types, required members, items, enums, `$ref`s of
+/// `doc`), if it does not: the part of JSON Schema the webhook schemas use.
+fn nonconformity(doc: &Value, schema: &Value, v: &Value, at: &str) -> Option<String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = doc
+            .pointer(r.trim_start_matches('#'))
+            .expect("a $ref resolves");
+        return nonconformity(doc, target, v, at);
+    }
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let allowed: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !allowed.is_empty()
+        && !allowed.contains(&kind)
+        && !(kind == "integer" && allowed.contains(&"number"))
+    {
+        return Some(format!("{at}: {kind}, the schema says {allowed:?}"));
+    }
+    if let Some(e) = schema["enum"].as_array()
+        && !e.contains(v)
+    {
+        return Some(format!("{at}: {v} is not one of {e:?}"));
+    }
+    if let Value::Object(o) = v {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap();
+            if !o.contains_key(r) {
+                return Some(format!("{at}: no required member {r}"));
+            }
+        }
+        for (k, x) in o {
+            if let Some(p) = schema["properties"].get(k) {
+                if let Some(why) = nonconformity(doc, p, x, &format!("{at}/{k}")) {
+                    return Some(why);
+                }
+            } else if schema["additionalProperties"] == false {
+                return Some(format!("{at}: member {k} is not in the schema"));
+            }
+        }
+    }
+    if let (Value::Array(items), Some(s)) = (v, schema.get("items")) {
+        for (i, x) in items.iter().enumerate() {
+            if let Some(why) = nonconformity(doc, s, x, &format!("{at}/{i}")) {
+                return Some(why);
+            }
+        }
+    }
+    None
+}
+
+/// `a` is an answer the document lists for `method path`, with a body of its schema.
+fn conforms(doc: &Value, method: &str, path: &str, a: &Answer) {
+    let op = &doc["paths"][path][method];
+    let response = &op["responses"][a.status.to_string()];
+    assert!(
+        response.is_object(),
+        "{method} {path} answered {}, undocumented: {}",
+        a.status,
+        a.text
+    );
+    if let Some(schema) = response["content"]["application/json"].get("schema")
+        && let Some(why) = nonconformity(doc, schema, &a.body, "")
+    {
+        panic!("{method} {path} {}: {why}\n{}", a.status, a.text);
+    }
+}
+
 /// Registers project `id` on chain as the demo's developer (a fresh connection: no nonce
 /// cached from before a revert).
 async fn register(chain: &Chain, id: &str, n: u8) {
@@ -648,6 +733,12 @@ async fn lifecycle(store: &Store) {
     )
     .await;
     assert_eq!(page.status, 200, "{}", page.text);
+    conforms(
+        &document(),
+        "get",
+        "/webhooks/{webhook_id}/deliveries",
+        &page,
+    );
     let d = &page.body["data"][0];
     assert_eq!(d["event_id"], ids[0].as_str());
     assert_eq!(d["status"], "delivered");
@@ -807,6 +898,15 @@ async fn urls_are_checked_and_organizations_see_only_their_own() {
             "{url}: {message}"
         );
     }
+    let doc = document();
+    let a = call(
+        "POST",
+        &hooks,
+        Some(&dev),
+        Some(body("https://10.0.0.1/hook")),
+    )
+    .await;
+    conforms(&doc, "post", "/webhooks", &a);
     // Other mistakes, each named; a bad secret is not echoed.
     let a = call(
         "POST",
@@ -836,6 +936,7 @@ async fn urls_are_checked_and_organizations_see_only_their_own() {
     b["secret"] = json!(secret);
     let created = call("POST", &hooks, Some(&dev), Some(b)).await;
     assert_eq!(created.status, 201, "{}", created.text);
+    conforms(&doc, "post", "/webhooks", &created);
     assert!(!created.text.contains(secret), "{}", created.text);
     let id = created.body["id"].as_str().unwrap().to_owned();
     let one = format!("{hooks}/{id}");
@@ -851,6 +952,12 @@ async fn urls_are_checked_and_organizations_see_only_their_own() {
     ] {
         let a = call(method, &url, Some(&intruder), None).await;
         assert_eq!(a.status, 404, "{method} {url}: {}", a.text);
+        let template = if url.ends_with("/deliveries") {
+            "/webhooks/{webhook_id}/deliveries"
+        } else {
+            "/webhooks/{webhook_id}"
+        };
+        conforms(&doc, &method.to_lowercase(), template, &a);
     }
     let denied = store
         .audit(&AuditFilter {
@@ -866,14 +973,43 @@ async fn urls_are_checked_and_organizations_see_only_their_own() {
 
     // The owner sees it (without the secret) and deletes it.
     let listed = call("GET", &hooks, Some(&dev), None).await;
+    conforms(&doc, "get", "/webhooks", &listed);
     assert_eq!(listed.body["data"][0]["id"], id.as_str(), "{}", listed.text);
     assert!(!listed.text.contains(secret));
     let shown = call("GET", &one, Some(&dev), None).await;
     assert_eq!(shown.status, 200);
+    conforms(&doc, "get", "/webhooks/{webhook_id}", &shown);
+    let a = call(
+        "GET",
+        &format!("{one}/deliveries?limit=0"),
+        Some(&dev),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    conforms(&doc, "get", "/webhooks/{webhook_id}/deliveries", &a);
+    let a = call(
+        "GET",
+        &format!("{one}/deliveries?state=lost"),
+        Some(&dev),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    let a = call(
+        "GET",
+        &format!("{one}/deliveries?cursor=x"),
+        Some(&dev),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.text);
     assert_eq!(shown.body["url"], receiver.url.as_str());
     assert_eq!(shown.body["events"], json!(["credit.issued"]));
     assert!(!shown.text.contains(secret));
-    assert_eq!(call("DELETE", &one, Some(&dev), None).await.status, 204);
+    let a = call("DELETE", &one, Some(&dev), None).await;
+    assert_eq!(a.status, 204, "{}", a.text);
+    conforms(&doc, "delete", "/webhooks/{webhook_id}", &a);
     assert_eq!(call("GET", &one, Some(&dev), None).await.status, 404);
     let accepted = store
         .audit(&AuditFilter {
