@@ -229,11 +229,25 @@ struct Answer {
     status: u16,
     body: Value,
     text: String,
+    replayed: bool,
 }
 
 async fn call(method: &str, url: &str, key: Option<&str>, body: Option<Value>) -> Answer {
+    call_with(method, url, key, body, &[]).await
+}
+
+async fn call_with(
+    method: &str,
+    url: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Answer {
     let client = reqwest::Client::new();
     let mut req = client.request(method.parse().unwrap(), url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
     if let Some(k) = key {
         req = req.header("authorization", format!("Bearer {k}"));
     }
@@ -244,11 +258,13 @@ async fn call(method: &str, url: &str, key: Option<&str>, body: Option<Value>) -
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
+    let replayed = resp.headers().contains_key("idempotent-replayed");
     let text = resp.text().await.unwrap();
     Answer {
         status,
         body: serde_json::from_str(&text).unwrap_or(Value::Null),
         text,
+        replayed,
     }
 }
 
@@ -1007,6 +1023,41 @@ async fn urls_are_checked_and_organizations_see_only_their_own() {
     assert_eq!(shown.body["url"], receiver.url.as_str());
     assert_eq!(shown.body["events"], json!(["credit.issued"]));
     assert!(!shown.text.contains(secret));
+    // A retried POST with its Idempotency-Key registers once and answers the first answer
+    // again, without the generated secret (shown once); the key with another body is 422.
+    let idem = [("idempotency-key", "hooks-retry-1")];
+    let first = call_with("POST", &hooks, Some(&dev), Some(body(&receiver.url)), &idem).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert!(first.body["secret"].as_str().is_some(), "{}", first.text);
+    let again = call_with("POST", &hooks, Some(&dev), Some(body(&receiver.url)), &idem).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert!(again.replayed, "{}", again.text);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert!(again.body.get("secret").is_none(), "{}", again.text);
+    let other = call_with(
+        "POST",
+        &hooks,
+        Some(&dev),
+        Some(body("http://127.0.0.1:9/other")),
+        &idem,
+    )
+    .await;
+    assert_eq!(other.status, 422, "{}", other.text);
+    assert!(
+        other.text.contains("idempotency_key_reused"),
+        "{}",
+        other.text
+    );
+    let listed = call("GET", &hooks, Some(&dev), None).await;
+    assert_eq!(
+        listed.body["data"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.text
+    );
+    let retried = format!("{hooks}/{}", first.body["id"].as_str().unwrap());
+    assert_eq!(call("DELETE", &retried, Some(&dev), None).await.status, 204);
+
     let a = call("DELETE", &one, Some(&dev), None).await;
     assert_eq!(a.status, 204, "{}", a.text);
     conforms(&doc, "delete", "/webhooks/{webhook_id}", &a);
@@ -1025,7 +1076,12 @@ async fn urls_are_checked_and_organizations_see_only_their_own() {
             .iter()
             .map(|e| (e.method.as_str(), e.status))
             .collect::<Vec<_>>(),
-        vec![("POST", 201), ("DELETE", 204)]
+        vec![
+            ("POST", 201),
+            ("POST", 201),
+            ("DELETE", 204),
+            ("DELETE", 204)
+        ]
     );
     server.stop().await;
 }
