@@ -32,7 +32,7 @@ pub mod routes;
 pub mod views;
 
 pub use error::{ApiError, FieldError};
-pub use middleware::{RateLimiter, Rendered};
+pub use middleware::{Caller, Classifier, RateClass, RateLimiter, RateLimits, Rendered};
 
 /// Renders the process's Prometheus metrics (the indexer and the API share one recorder).
 pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
@@ -42,8 +42,8 @@ pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
 pub struct ApiConfig {
     /// The URL clients reach the API at (absolute links in answers), without a trailing slash.
     pub public_url: String,
-    /// Sustained requests per second per client and burst; `None` disables limiting.
-    pub rate_limit: Option<(f64, u32)>,
+    /// Rate limits per class of caller; `None` disables limiting.
+    pub rate_limit: Option<RateLimits>,
     /// The Prometheus exposition for `/metrics`; `None` serves a 404 there.
     pub metrics: Option<MetricsRender>,
     /// Timeouts and size limits of requests.
@@ -131,7 +131,8 @@ pub fn router_full(
     let limits = config.limits;
     let limiter = config
         .rate_limit
-        .map(|(rate, burst)| Arc::new(RateLimiter::new(rate, burst)));
+        .clone()
+        .map(|limits| Arc::new(RateLimiter::new(limits)));
     let mut export = config.export.clone();
     export.strict = false;
     if export.base_url == ogcr_export::ExportConfig::default().base_url {
@@ -248,6 +249,9 @@ pub fn router_full(
             header::ETAG,
             header::RETRY_AFTER,
             header::LOCATION,
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-reset"),
             HeaderName::from_static("preference-applied"),
             HeaderName::from_static(middleware::REQUEST_ID),
         ]);

@@ -2,7 +2,6 @@
 //! limiting, entity tags with conditional GETs, cache headers and request metrics.
 
 use std::{
-    collections::HashMap,
     net::{IpAddr, SocketAddr},
     sync::{Arc, Mutex},
     time::Instant,
@@ -176,43 +175,179 @@ pub(crate) async fn cache_health(
     replay((parts.status, parts.headers, bytes))
 }
 
-/// Per-client token buckets.
-#[derive(Debug)]
+/// Who a request comes from, for rate limiting: an organization (identified by its API key or
+/// OAuth token), a registry operator's organization, or — anonymous, or with credentials that
+/// do not authenticate — the client address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// An organization that is not a registry operator.
+    Organization(String),
+    /// An organization holding the registry_operator or administrator role.
+    Operator(String),
+}
+
+/// Tells the [`Caller`] of a request from its headers (the write API's authentication);
+/// `None` for an anonymous request.
+pub type Classifier = Arc<
+    dyn Fn(HeaderMap) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Caller>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A sustained rate and a burst.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateClass {
+    /// Requests per second, sustained.
+    pub per_second: f64,
+    /// Requests at once above that (the bucket's size).
+    pub burst: u32,
+}
+
+impl RateClass {
+    fn quota(self) -> governor::Quota {
+        let period = std::time::Duration::from_secs_f64(1.0 / self.per_second.max(0.001));
+        let burst = std::num::NonZeroU32::new(self.burst.max(1)).expect("at least 1");
+        governor::Quota::with_period(period)
+            .expect("a positive period")
+            .allow_burst(burst)
+    }
+}
+
+/// The rate limits of the API: one class per kind of caller (OGCR api-documentation.md:
+/// limits per user type), each keyed per caller.
+#[derive(Clone)]
+pub struct RateLimits {
+    /// Anonymous clients, per address.
+    pub public: RateClass,
+    /// Organizations (API keys, OAuth tokens), per organization.
+    pub organization: RateClass,
+    /// Registry operators' and administrators' organizations, per organization.
+    pub operator: RateClass,
+    /// Tells organizations from anonymous clients; without one every client is public.
+    pub classifier: Option<Classifier>,
+}
+
+impl std::fmt::Debug for RateLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimits")
+            .field("public", &self.public)
+            .field("organization", &self.organization)
+            .field("operator", &self.operator)
+            .field("classifier", &self.classifier.is_some())
+            .finish()
+    }
+}
+
+impl RateLimits {
+    /// The same class for everyone, per address.
+    pub fn uniform(per_second: f64, burst: u32) -> Self {
+        let c = RateClass { per_second, burst };
+        RateLimits {
+            public: c,
+            organization: c,
+            operator: c,
+            classifier: None,
+        }
+    }
+}
+
+type Keyed<K> = governor::RateLimiter<
+    K,
+    governor::state::keyed::DefaultKeyedStateStore<K>,
+    governor::clock::DefaultClock,
+    governor::middleware::StateInformationMiddleware,
+>;
+
+/// Per-caller limiters of each class (governor's GCRA, one state per key).
 pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    limits: RateLimits,
+    public: Keyed<IpAddr>,
+    organization: Keyed<String>,
+    operator: Keyed<String>,
+    clock: governor::clock::DefaultClock,
+    checks: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a rate check says, for the `X-RateLimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateState {
+    /// The class's burst: requests allowed at once.
+    pub limit: u32,
+    /// Requests left now.
+    pub remaining: u32,
+    /// Seconds until the bucket is full again (or, refused, until the next request is let in).
+    pub reset: u64,
+    /// Whether this request is let in.
+    pub allowed: bool,
 }
 
 impl RateLimiter {
-    /// `per_second` sustained requests per client, up to `burst` at once.
-    pub fn new(per_second: f64, burst: u32) -> Self {
+    /// Limiters for `limits`.
+    pub fn new(limits: RateLimits) -> Self {
+        use governor::middleware::StateInformationMiddleware as Info;
         RateLimiter {
-            per_second: per_second.max(0.001),
-            burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+            public: governor::RateLimiter::keyed(limits.public.quota()).with_middleware::<Info>(),
+            organization: governor::RateLimiter::keyed(limits.organization.quota())
+                .with_middleware::<Info>(),
+            operator: governor::RateLimiter::keyed(limits.operator.quota())
+                .with_middleware::<Info>(),
+            limits,
+            clock: governor::clock::DefaultClock::default(),
+            checks: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
-    /// Takes a token for `client`; `Err(seconds to wait)` when its bucket is empty.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > 100_000 {
-            // Forget clients whose bucket has refilled: they are indistinguishable from new.
-            let (rate, burst) = (self.per_second, self.burst);
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
-            });
+    /// Counts one request of `caller` (or of the address `client` when anonymous).
+    pub fn check(&self, caller: Option<&Caller>, client: IpAddr) -> RateState {
+        use governor::clock::Clock;
+        // Forget callers whose bucket is full again now and then: they are
+        // indistinguishable from new ones, and memory stays bounded by the active callers.
+        let n = self
+            .checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 4096 == 4095 {
+            self.public.retain_recent();
+            self.organization.retain_recent();
+            self.operator.retain_recent();
         }
-        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
-        *tokens =
-            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
+        let (class, result) = match caller {
+            None => (self.limits.public, self.public.check_key(&client)),
+            Some(Caller::Organization(o)) => {
+                (self.limits.organization, self.organization.check_key(o))
+            }
+            Some(Caller::Operator(o)) => (self.limits.operator, self.operator.check_key(o)),
+        };
+        let period = 1.0 / class.per_second.max(0.001);
+        match result {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                RateState {
+                    limit: class.burst.max(1),
+                    remaining,
+                    reset: (f64::from(class.burst.max(1) - remaining.min(class.burst.max(1)))
+                        * period)
+                        .ceil() as u64,
+                    allowed: true,
+                }
+            }
+            Err(not_until) => RateState {
+                limit: class.burst.max(1),
+                remaining: 0,
+                reset: not_until
+                    .wait_time_from(self.clock.now())
+                    .as_secs_f64()
+                    .ceil()
+                    .max(1.0) as u64,
+                allowed: false,
+            },
         }
     }
 }
@@ -224,19 +359,36 @@ fn client_of(req: &Request) -> IpAddr {
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
 }
 
-/// Refuses requests beyond the client's rate with 429 and `Retry-After` — every route, the
-/// cheap ones too (a flood of `/health` must not slow the others down).
+/// Counts every request against its caller's class — every route, the cheap ones too (a
+/// flood of `/health` must not slow the others down) — and refuses those beyond it with 429
+/// and `Retry-After`. Every answer carries `X-RateLimit-Limit`, `-Remaining` and `-Reset`
+/// (seconds).
 pub(crate) async fn rate_limit(
     State(limiter): State<Option<Arc<RateLimiter>>>,
     req: Request,
     next: Next,
 ) -> Response {
-    if let Some(limiter) = limiter
-        && let Err(wait) = limiter.check(client_of(&req), Instant::now())
-    {
-        return ApiError::rate_limited(wait).into_response();
-    }
-    next.run(req).await
+    let Some(limiter) = limiter else {
+        return next.run(req).await;
+    };
+    let caller = match (
+        &limiter.limits.classifier,
+        req.headers().contains_key(header::AUTHORIZATION),
+    ) {
+        (Some(classify), true) => classify(req.headers().clone()).await,
+        _ => None,
+    };
+    let state = limiter.check(caller.as_ref(), client_of(&req));
+    let mut resp = if state.allowed {
+        next.run(req).await
+    } else {
+        ApiError::rate_limited(state.reset).into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(state.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(state.remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(state.reset));
+    resp
 }
 
 /// Whole successful answers of the read routes by (data revision, request target). Every
@@ -407,18 +559,23 @@ mod tests {
 
     #[test]
     fn buckets_refill_at_the_configured_rate() {
-        let l = RateLimiter::new(2.0, 3);
+        let l = RateLimiter::new(RateLimits::uniform(10.0, 3));
         let ip = IpAddr::from([10, 0, 0, 1]);
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            assert!(l.check(ip, t0).is_ok());
+        for left in (0..3).rev() {
+            let s = l.check(None, ip);
+            assert!(s.allowed);
+            assert_eq!((s.limit, s.remaining), (3, left));
         }
-        assert_eq!(l.check(ip, t0), Err(1));
+        let refused = l.check(None, ip);
+        assert!(!refused.allowed);
+        assert_eq!((refused.remaining, refused.reset), (0, 1));
         // Another client has its own bucket.
-        assert!(l.check(IpAddr::from([10, 0, 0, 2]), t0).is_ok());
-        // Half a second later one token is back.
-        assert!(l.check(ip, t0 + Duration::from_millis(500)).is_ok());
-        assert!(l.check(ip, t0 + Duration::from_millis(500)).is_err());
+        assert!(l.check(None, IpAddr::from([10, 0, 0, 2])).allowed);
+        // An organization's budget is not its address's.
+        assert!(l.check(Some(&Caller::Organization("a".into())), ip).allowed);
+        // A tenth of a second later (one period) a request is let in again.
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(l.check(None, ip).allowed);
     }
 
     #[test]

@@ -119,12 +119,33 @@ pub(crate) struct ApiArgs {
     /// URL clients reach the API at, for absolute links in answers [default: http://HOST:PORT].
     #[arg(long, env = "OGCR_PUBLIC_URL")]
     pub(crate) public_url: Option<String>,
-    /// Requests per second allowed per client address (0: no limit).
-    #[arg(long, default_value_t = 50.0)]
+    /// Requests per second allowed per client address for anonymous clients — the public (0:
+    /// no limit for anyone). Every answer says where the caller stands: X-RateLimit-Limit,
+    /// -Remaining, -Reset; a refused request gets 429 with Retry-After.
+    #[arg(
+        long,
+        env = "OGCR_RATE_LIMIT",
+        default_value_t = 50.0,
+        value_name = "PER_SECOND"
+    )]
     pub(crate) rate_limit: f64,
-    /// Requests a client may burst above the rate.
-    #[arg(long, default_value_t = 100)]
+    /// Requests an anonymous client may send at once (the bucket's size).
+    #[arg(long, default_value_t = 100, value_name = "N")]
     pub(crate) rate_burst: u32,
+    /// Requests per second per organization calling with an API key or OAuth token (write API
+    /// on; counted per organization, whatever its address).
+    #[arg(long, default_value_t = 100.0, value_name = "PER_SECOND")]
+    pub(crate) rate_limit_org: f64,
+    /// Burst of an organization.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub(crate) rate_burst_org: u32,
+    /// Requests per second per organization holding the registry_operator or administrator
+    /// role on chain.
+    #[arg(long, default_value_t = 500.0, value_name = "PER_SECOND")]
+    pub(crate) rate_limit_operator: f64,
+    /// Burst of an operator's organization.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub(crate) rate_burst_operator: u32,
     /// Serve Prometheus metrics at http://ADDR/metrics instead of on the API's /metrics (keep
     /// them off the public address).
     #[arg(long, env = "OGCR_METRICS_ADDR", value_name = "ADDR")]
@@ -165,6 +186,22 @@ pub(crate) struct Writes {
 }
 
 impl ApiArgs {
+    /// The rate limits of the options (`None` with --rate-limit 0); organizations and
+    /// operators are told apart only when the write API (which authenticates them) is on.
+    fn rate_limits(&self, store: &Store, writes: Option<&Writes>) -> Option<ogcr_api::RateLimits> {
+        if self.rate_limit <= 0.0 {
+            return None;
+        }
+        let class = |per_second, burst| ogcr_api::RateClass { per_second, burst };
+        Some(ogcr_api::RateLimits {
+            public: class(self.rate_limit, self.rate_burst),
+            organization: class(self.rate_limit_org, self.rate_burst_org),
+            operator: class(self.rate_limit_operator, self.rate_burst_operator),
+            classifier: writes
+                .map(|w| ogcr_write::ratelimit::classifier(store.clone(), w.engine.clone())),
+        })
+    }
+
     /// Binds the listener and builds the router over `store` (with the write routes when
     /// `writes` is given, the explorer's pages unless --no-explorer; `rpc_url` is the chain
     /// the explorer's certificate check reads); returns them with the public URL.
@@ -218,7 +255,7 @@ impl ApiArgs {
         });
         let config = ogcr_api::ApiConfig {
             public_url: public_url.clone(),
-            rate_limit: (self.rate_limit > 0.0).then_some((self.rate_limit, self.rate_burst)),
+            rate_limit: self.rate_limits(&store, writes),
             limits: ogcr_api::Limits {
                 answer_cache_bytes: self.answer_cache_mb << 20,
                 ..ogcr_api::Limits::default()

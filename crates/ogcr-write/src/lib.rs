@@ -32,6 +32,8 @@ pub mod openapi;
 pub mod ops;
 /// Organizations and their signing accounts.
 pub mod orgs;
+/// Who is calling, for the rate limits per class.
+pub mod ratelimit;
 /// The route handlers.
 pub mod routes;
 /// Webhooks: event types, signatures, SSRF checks and the delivery worker.

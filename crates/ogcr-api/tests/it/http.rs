@@ -324,14 +324,24 @@ async fn clients_beyond_the_rate_get_429_with_retry_after() {
     let app = router(
         db.store.clone(),
         ApiConfig {
-            rate_limit: Some((0.5, 3)),
+            rate_limit: Some(ogcr_api::RateLimits::uniform(0.5, 3)),
             ..config()
         },
     );
-    for _ in 0..3 {
-        assert_eq!(call(&app, get("/events")).await.0, StatusCode::OK);
+    for left in (0..3).rev() {
+        let (s, h, _) = call(&app, get("/events")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(h.get("x-ratelimit-limit").unwrap(), "3");
+        assert_eq!(h.get("x-ratelimit-remaining").unwrap(), &left.to_string());
+        // Full again after (3 - left) periods of 2 s.
+        assert_eq!(
+            h.get("x-ratelimit-reset").unwrap(),
+            &(2 * (3 - left)).to_string()
+        );
     }
     let (s, h, b) = call(&app, get("/events")).await;
+    assert_eq!(h.get("x-ratelimit-remaining").unwrap(), "0");
+    assert_eq!(h.get("x-ratelimit-reset").unwrap(), "2");
     assert_error(
         s,
         &h,
@@ -348,6 +358,71 @@ async fn clients_beyond_the_rate_get_429_with_retry_after() {
     assert_eq!(
         call(&app, get("/metrics")).await.0,
         StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn each_class_of_caller_has_its_own_budget() {
+    let db = backends().await.remove(0);
+    index(&db.store).await;
+    // A classifier like the write API's: a bearer names the organization; "ops" is an
+    // operator's; anything else does not authenticate (an anonymous request).
+    let classifier: ogcr_api::Classifier = std::sync::Arc::new(|h: axum::http::HeaderMap| {
+        Box::pin(async move {
+            let token = h
+                .get(header::AUTHORIZATION)?
+                .to_str()
+                .ok()?
+                .strip_prefix("Bearer ")?;
+            match token {
+                "ops" => Some(ogcr_api::Caller::Operator("ops".into())),
+                "bad" => None,
+                org => Some(ogcr_api::Caller::Organization(org.into())),
+            }
+        })
+    });
+    let class = |per_second, burst| ogcr_api::RateClass { per_second, burst };
+    let app = router(
+        db.store.clone(),
+        ApiConfig {
+            rate_limit: Some(ogcr_api::RateLimits {
+                public: class(0.1, 2),
+                organization: class(0.1, 3),
+                operator: class(0.1, 5),
+                classifier: Some(classifier),
+            }),
+            ..config()
+        },
+    );
+    let with = |token: Option<&str>| {
+        let mut r = Request::get("/events");
+        if let Some(t) = token {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    // (who, burst of its class); the anonymous budget is shared with credentials that do not
+    // authenticate, and each organization has its own.
+    for (who, burst) in [
+        (None, 2),
+        (Some("acme"), 3),
+        (Some("globex"), 3),
+        (Some("ops"), 5),
+    ] {
+        for _ in 0..burst {
+            let (s, h, _) = call(&app, with(who)).await;
+            assert_eq!(s, StatusCode::OK, "{who:?}");
+            assert_eq!(h.get("x-ratelimit-limit").unwrap(), &burst.to_string());
+        }
+        let (s, h, _) = call(&app, with(who)).await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{who:?} beyond its burst");
+        assert!(h.get(header::RETRY_AFTER).is_some());
+        assert_eq!(h.get("x-ratelimit-remaining").unwrap(), "0");
+    }
+    assert_eq!(
+        call(&app, with(Some("bad"))).await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a credential that does not authenticate counts as its address"
     );
 }
 
