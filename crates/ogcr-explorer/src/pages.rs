@@ -100,63 +100,50 @@ pub async fn home(State(x): State<Explorer>) -> Response {
     answer(&x, r)
 }
 
-/// Filters of the project list page.
-#[derive(Debug, Deserialize, Default)]
-pub struct ProjectFilters {
-    q: Option<String>,
-    status: Option<String>,
-    project_type: Option<String>,
-    methodology: Option<String>,
-    vintage: Option<String>,
-    offset: Option<String>,
+/// A page of the API's list at `path`, with the filters of the request's query that the list
+/// page offers (`keys`): the list, the filters (for the form) and the paging links.
+async fn list_page(
+    x: &Explorer,
+    uri: &Uri,
+    path: &str,
+    keys: &[&str],
+    what: &str,
+) -> Result<(Value, Value, Value), PageError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let value = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let offset = offset_of(value("offset"))?;
+    let chosen: Vec<(&str, Option<String>)> = keys.iter().map(|k| (*k, value(k))).collect();
+    let filters = query(&chosen);
+    let sep = if filters.is_empty() { "" } else { "&" };
+    let list = x
+        .api_found(
+            &format!("{path}?{filters}{sep}limit={PAGE}&offset={offset}"),
+            what,
+        )
+        .await?;
+    let total = list
+        .pointer("/pagination/total")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let form: serde_json::Map<String, Value> = chosen
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.map_or(Value::Null, Value::String)))
+        .collect();
+    Ok((
+        list,
+        Value::Object(form),
+        paging(path, &filters, offset, total),
+    ))
 }
-
-/// OGCR project types.
-const TYPES: &[&str] = &[
-    "afforestation",
-    "reforestation",
-    "soil_carbon",
-    "biochar",
-    "direct_air_capture",
-    "enhanced_weathering",
-    "blue_carbon",
-    "biomass_energy_ccs",
-];
-/// OGCR project statuses.
-const STATUSES: &[&str] = &[
-    "draft",
-    "submitted",
-    "under_review",
-    "approved",
-    "rejected",
-    "archived",
-];
 
 /// `GET /projects` for people: search, filters, a map of the page's boundaries and the list.
 pub async fn projects(State(x): State<Explorer>, uri: Uri) -> Response {
     let r = async {
-        let f: ProjectFilters = Query::try_from_uri(&uri)
-            .map(|Query(f)| f)
-            .unwrap_or_default();
-        let offset = offset_of(f.offset.clone())?;
-        let filters = query(&[
-            ("q", f.q.clone()),
-            ("status", f.status.clone()),
-            ("project_type", f.project_type.clone()),
-            ("methodology", f.methodology.clone()),
-            ("vintage", f.vintage.clone()),
-        ]);
-        let sep = if filters.is_empty() { "" } else { "&" };
-        let list = x
-            .api_found(
-                &format!("/projects?{filters}{sep}limit={PAGE}&offset={offset}"),
-                "the project list",
-            )
-            .await?;
-        let total = list
-            .pointer("/pagination/total")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
+        let keys = ["q", "status", "project_type", "methodology", "vintage"];
+        let (list, filters, paging) =
+            list_page(&x, &uri, "/projects", &keys, "the project list").await?;
         let rows: Vec<Value> = list["data"]
             .as_array()
             .cloned()
@@ -177,12 +164,10 @@ pub async fn projects(State(x): State<Explorer>, uri: Uri) -> Response {
                 "title": "Projects",
                 "rows": rows,
                 "map": map,
-                "filters": {
-                    "q": f.q, "status": f.status, "project_type": f.project_type,
-                    "methodology": f.methodology, "vintage": f.vintage,
-                },
-                "types": TYPES, "statuses": STATUSES,
-                "paging": paging("/projects", &filters, offset, total),
+                "filters": filters,
+                "types": ogcr_api::routes::projects::TYPES,
+                "statuses": ogcr_api::routes::projects::STATUSES,
+                "paging": paging,
             }),
         )
     }
@@ -309,48 +294,20 @@ fn verification(m: &ogcr_store::MrvReport) -> Value {
     })
 }
 
-/// Filters of the credit list page.
-#[derive(Debug, Deserialize, Default)]
-pub struct CreditFilters {
-    project_id: Option<String>,
-    status: Option<String>,
-    vintage: Option<String>,
-    owner: Option<String>,
-    offset: Option<String>,
-}
-
 /// `GET /credits` for people: serial blocks with filters.
 pub async fn credits(State(x): State<Explorer>, uri: Uri) -> Response {
     let r = async {
-        let f: CreditFilters = Query::try_from_uri(&uri)
-            .map(|Query(f)| f)
-            .unwrap_or_default();
-        let offset = offset_of(f.offset.clone())?;
-        let filters = query(&[
-            ("project_id", f.project_id.clone()),
-            ("status", f.status.clone()),
-            ("vintage", f.vintage.clone()),
-            ("owner", f.owner.clone()),
-        ]);
-        let sep = if filters.is_empty() { "" } else { "&" };
-        let list = x
-            .api_found(
-                &format!("/credits?{filters}{sep}limit={PAGE}&offset={offset}"),
-                "the credit list",
-            )
-            .await?;
-        let total = list
-            .pointer("/pagination/total")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
+        let keys = ["project_id", "status", "vintage", "owner"];
+        let (list, filters, paging) =
+            list_page(&x, &uri, "/credits", &keys, "the credit list").await?;
         x.page(
             "credits.html",
             json!({
                 "title": "Credits",
                 "rows": list["data"],
-                "filters": { "project_id": f.project_id, "status": f.status, "vintage": f.vintage, "owner": f.owner },
-                "statuses": ["active", "retired", "cancelled", "buffer"],
-                "paging": paging("/credits", &filters, offset, total),
+                "filters": filters,
+                "statuses": ogcr_api::routes::credits::STATUSES,
+                "paging": paging,
             }),
         )
     }
@@ -446,46 +403,15 @@ async fn provenance(x: &Explorer, id: i64) -> Result<Value, PageError> {
 
 const ZERO: &str = "0x0000000000000000000000000000000000000000";
 
-/// Filters of the retirement list page.
-#[derive(Debug, Deserialize, Default)]
-pub struct RetirementFilters {
-    project_id: Option<String>,
-    beneficiary: Option<String>,
-    owner: Option<String>,
-    offset: Option<String>,
-}
-
 /// `GET /retirements` for people.
 pub async fn retirements(State(x): State<Explorer>, uri: Uri) -> Response {
     let r = async {
-        let f: RetirementFilters = Query::try_from_uri(&uri)
-            .map(|Query(f)| f)
-            .unwrap_or_default();
-        let offset = offset_of(f.offset.clone())?;
-        let filters = query(&[
-            ("project_id", f.project_id.clone()),
-            ("beneficiary", f.beneficiary.clone()),
-            ("owner", f.owner.clone()),
-        ]);
-        let sep = if filters.is_empty() { "" } else { "&" };
-        let list = x
-            .api_found(
-                &format!("/retirements?{filters}{sep}limit={PAGE}&offset={offset}"),
-                "the retirement list",
-            )
-            .await?;
-        let total = list
-            .pointer("/pagination/total")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
+        let keys = ["project_id", "beneficiary", "owner"];
+        let (list, filters, paging) =
+            list_page(&x, &uri, "/retirements", &keys, "the retirement list").await?;
         x.page(
             "retirements.html",
-            json!({
-                "title": "Retirements",
-                "rows": list["data"],
-                "filters": { "project_id": f.project_id, "beneficiary": f.beneficiary, "owner": f.owner },
-                "paging": paging("/retirements", &filters, offset, total),
-            }),
+            json!({ "title": "Retirements", "rows": list["data"], "filters": filters, "paging": paging }),
         )
     }
     .await;
