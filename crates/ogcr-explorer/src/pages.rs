@@ -620,7 +620,7 @@ pub async fn validation(State(x): State<Explorer>) -> Response {
     let r = async {
         let rows = crate::stats::recent_submissions(&x, 50).await?;
         let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
-        for r in &rows {
+        for r in rows.iter() {
             for i in r["issues"].as_array().into_iter().flatten() {
                 if let Some(code) = i["code"].as_str() {
                     *counts.entry(code.to_owned()).or_default() += 1;
@@ -633,7 +633,7 @@ pub async fn validation(State(x): State<Explorer>) -> Response {
             .collect();
         x.page(
             "validation.html",
-            json!({ "title": "Validation dashboard", "rows": rows, "counts": counts }),
+            json!({ "title": "Validation dashboard", "rows": &*rows, "counts": counts }),
         )
     }
     .await;

@@ -16,6 +16,7 @@ use crate::{Explorer, PageError};
 pub struct StatsCache {
     by_revision: moka::future::Cache<i64, Arc<Stats>>,
     countries: moka::future::Cache<String, Option<String>>,
+    submissions: moka::future::Cache<(i64, i64), Arc<Vec<serde_json::Value>>>,
 }
 
 impl Default for StatsCache {
@@ -23,6 +24,7 @@ impl Default for StatsCache {
         StatsCache {
             by_revision: moka::future::Cache::new(4),
             countries: moka::future::Cache::new(1 << 20),
+            submissions: moka::future::Cache::new(4),
         }
     }
 }
@@ -199,11 +201,23 @@ pub fn country_of(body: &str) -> Option<String> {
 
 /// The `limit` latest anchored documents (PDD versions and monitoring reports), newest first,
 /// each with its fetch status, the OGCR validation findings on its content and the on-chain
-/// decision.
+/// decision — validated once per data revision.
 pub async fn recent_submissions(
     x: &Explorer,
     limit: i64,
-) -> Result<Vec<serde_json::Value>, PageError> {
+) -> Result<Arc<Vec<serde_json::Value>>, PageError> {
+    let revision = x.store.revision().await?;
+    let this = x.clone();
+    x.stats
+        .submissions
+        .try_get_with((revision, limit), async move {
+            validate_recent(&this, limit).await.map(Arc::new)
+        })
+        .await
+        .map_err(|e: Arc<PageError>| PageError::Internal(e.to_string()))
+}
+
+async fn validate_recent(x: &Explorer, limit: i64) -> Result<Vec<serde_json::Value>, PageError> {
     use ogcr_core::{
         methodology::MethodologyRegistry,
         validation::{ValidationContext, validate_json},
