@@ -428,6 +428,26 @@ impl Store {
             == 1)
     }
 
+    /// Makes a disabled subscription of `organization` active again, its reason cleared:
+    /// the queue resumes at its next pending delivery (the given-up one stays failed), and
+    /// the events that became final meanwhile are queued, since its cursor stood still.
+    /// False when the organization has no such subscription.
+    pub async fn enable_webhook(
+        &self,
+        organization: &str,
+        webhook_id: &str,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(self
+            .wh_exec(
+                "UPDATE webhook_subscriptions SET state = 'active', disabled_reason = NULL, \
+                 disabled_at = NULL, updated_at = $1 WHERE webhook_id = $2 AND organization = $3",
+                vec![now.into(), webhook_id.into(), organization.into()],
+            )
+            .await?
+            == 1)
+    }
+
     /// Deliveries of `webhook_id` in event order, after the filter's cursor.
     pub async fn webhook_deliveries(
         &self,

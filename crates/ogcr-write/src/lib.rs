@@ -154,5 +154,6 @@ pub fn router(state: WriteState) -> Router {
             "/webhooks/{webhook_id}/deliveries",
             get(webhooks::deliveries),
         )
+        .route("/webhooks/{webhook_id}/enable", post(webhooks::enable))
         .with_state(state)
 }

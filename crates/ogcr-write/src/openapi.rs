@@ -689,6 +689,23 @@ fn webhook_paths(paths: &mut Map<String, Value>) {
         },
     }));
 
+    let mut enabled = Map::new();
+    enabled.insert(
+        "200".into(),
+        json!({
+            "description": "Active again",
+            "content": { "application/json": { "schema": r("WebhookView") } },
+        }),
+    );
+    paths.insert("/webhooks/{webhook_id}/enable".into(), json!({ "post": {
+        "operationId": "enableWebhook", "tags": ["webhooks"],
+        "summary": "Make a disabled webhook active again",
+        "description": "Its queue resumes at the next pending delivery (the given-up one stays failed), and the events that became final while it was disabled follow, in order. Scope: `webhooks:manage`.",
+        "security": security,
+        "parameters": [id()],
+        "responses": with_errors(enabled, &[not_found]),
+    }}));
+
     let mut page = Map::new();
     page.insert(
         "200".into(),

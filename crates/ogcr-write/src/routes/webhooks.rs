@@ -604,6 +604,39 @@ pub async fn delete(
     }
 }
 
+/// `POST /webhooks/{id}/enable`: makes a disabled subscription active again (200 with it).
+/// Its queue resumes at the next pending delivery — the given-up one stays failed — and the
+/// events that became final while it was disabled follow, in order.
+pub async fn enable(Path(id): Path<String>, req: WriteRequest) -> Response {
+    let path = format!("/webhooks/{}/enable", truncate(&id, 80));
+    let (gate, state, _) = req.gate("POST", "/webhooks/{webhook_id}/enable", path);
+    let p = match gate.principal(Some(Scope::WebhooksManage)).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(r) = own(&gate, &p, &id).await {
+        return r;
+    }
+    if let Err(e) = state
+        .store
+        .enable_webhook(&p.organization, &id, now_ms())
+        .await
+    {
+        return gate.refuse(Some(&p), e.into()).await;
+    }
+    let w = match own(&gate, &p, &id).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    tracing::info!(target: "ogcr::write::webhooks", webhook = %id, organization = %p.organization, "webhook enabled");
+    gate.audit(Some(&p), "accepted", StatusCode::OK, "ok", None)
+        .await;
+    match view(state, &w, None).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => gate.refuse(Some(&p), e).await,
+    }
+}
+
 /// Filters of `GET /webhooks/{id}/deliveries`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

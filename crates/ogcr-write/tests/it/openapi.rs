@@ -171,7 +171,7 @@ fn every_webhook_operation_documents_its_scope_and_statuses() {
             }
         }
     }
-    assert_eq!(ops, 5, "the webhook routes");
+    assert_eq!(ops, 6, "the webhook routes");
     let create = &doc["paths"]["/webhooks"]["post"];
     for status in ["201", "400", "409", "422"] {
         assert!(

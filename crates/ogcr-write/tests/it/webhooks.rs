@@ -407,10 +407,10 @@ fn nonconformity(doc: &Value, schema: &Value, v: &Value, at: &str) -> Option<Str
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
         _ => vec![],
     };
-    if !allowed.is_empty()
-        && !allowed.contains(&kind)
-        && !(kind == "integer" && allowed.contains(&"number"))
-    {
+    let typed = allowed.is_empty()
+        || allowed.contains(&kind)
+        || (kind == "integer" && allowed.contains(&"number"));
+    if !typed {
         return Some(format!("{at}: {kind}, the schema says {allowed:?}"));
     }
     if let Some(e) = schema["enum"].as_array()
@@ -1109,6 +1109,23 @@ async fn persistent_failures_disable_and_delivery_rechecks_the_target() {
     )
     .await;
     let gone = Receiver::answering(|_| StatusCode::GONE, None, Duration::ZERO).await;
+    let healthy = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let recovering = {
+        let healthy = healthy.clone();
+        Receiver::answering(
+            move |_| {
+                if healthy.load(Ordering::SeqCst) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+            },
+            None,
+            Duration::ZERO,
+        )
+        .await
+    };
+    let r = subscribe(&server, &key, &recovering.url, None).await;
     let a = subscribe(&server, &key, &failing.url, None).await;
     let b = subscribe(&server, &key, &redirecting.url, None).await;
     let c = subscribe(&server, &key, &gone.url, None).await;
@@ -1146,6 +1163,62 @@ async fn persistent_failures_disable_and_delivery_rechecks_the_target() {
     assert!(target.got().is_empty(), "a redirect was followed");
     assert!(reasons[2].contains("410 Gone"), "{}", reasons[2]);
     assert_eq!(gone.got().len(), 1, "410 Gone is not retried");
+    // The receiver recovers and its organization enables the webhook again: the next event
+    // is delivered; the given-up one stays failed.
+    loop {
+        let v = shown(&server, &key, &r["id"]).await;
+        if v["status"] == "disabled" {
+            assert!(
+                v["disabled_reason"].as_str().unwrap().contains("HTTP 503"),
+                "{v}"
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not disabled: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    healthy.store(true, Ordering::SeqCst);
+    let enable = format!(
+        "{}/webhooks/{}/enable",
+        server.url,
+        r["id"].as_str().unwrap()
+    );
+    let intruder = self::key(&store, "intruder", &[Scope::WebhooksManage]).await;
+    let a404 = call("POST", &enable, Some(&intruder), Some(json!({}))).await;
+    assert_eq!(a404.status, 404, "{}", a404.text);
+    let enabled = call("POST", &enable, Some(&key), Some(json!({}))).await;
+    assert_eq!(enabled.status, 200, "{}", enabled.text);
+    conforms(
+        &document(),
+        "post",
+        "/webhooks/{webhook_id}/enable",
+        &enabled,
+    );
+    assert_eq!(enabled.body["status"], "active");
+    assert!(
+        enabled.body["disabled_reason"].is_null(),
+        "{}",
+        enabled.text
+    );
+    register(&chain, "OGCR-XX-0003", 3).await;
+    wait_final(&chain, &store, WINDOW).await;
+    wait_for(
+        "the event after the webhook was enabled",
+        || !recovering.delivered().is_empty(),
+        30,
+    )
+    .await;
+    let v = shown(&server, &key, &r["id"]).await;
+    assert_eq!(
+        (
+            v["status"].as_str(),
+            v["deliveries"]["failed"].as_i64(),
+            v["deliveries"]["delivered"].as_i64()
+        ),
+        (Some("active"), Some(1), Some(1)),
+        "{v}"
+    );
+
     let page = call(
         "GET",
         &format!(
