@@ -19,6 +19,8 @@ pub mod gateway;
 mod migrate;
 /// Row types of every table.
 pub mod model;
+/// The embedded OAuth 2.0 server's clients, users, signing keys, codes and token families.
+pub mod oauth;
 /// Filtered, paginated reads for the API.
 pub mod query;
 /// Reads used by the indexer, its tests and the API.

@@ -44,6 +44,11 @@ const SQLITE: &[Migration] = &[
         description: "webhooks",
         sql: include_str!("../migrations/sqlite/0006_webhooks.sql"),
     },
+    Migration {
+        version: 7,
+        description: "oauth",
+        sql: include_str!("../migrations/sqlite/0007_oauth.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -76,6 +81,11 @@ const POSTGRES: &[Migration] = &[
         version: 6,
         description: "webhooks",
         sql: include_str!("../migrations/postgres/0006_webhooks.sql"),
+    },
+    Migration {
+        version: 7,
+        description: "oauth",
+        sql: include_str!("../migrations/postgres/0007_oauth.sql"),
     },
 ];
 

@@ -11,5 +11,6 @@ mod fixtures;
 mod gateway;
 mod lists;
 mod migrations;
+mod oauth;
 mod rollback;
 mod webhooks;

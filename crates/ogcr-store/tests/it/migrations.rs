@@ -31,7 +31,7 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let (first, second, third, fourth, fifth, sixth) = match name {
+        let (first, second, third, fourth, fifth, sixth, seventh) = match name {
             "sqlite" => (
                 include_str!("../../migrations/sqlite/0001_initial.sql"),
                 include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
@@ -39,6 +39,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/sqlite/0004_account_indexes.sql"),
                 include_str!("../../migrations/sqlite/0005_read_path.sql"),
                 include_str!("../../migrations/sqlite/0006_webhooks.sql"),
+                include_str!("../../migrations/sqlite/0007_oauth.sql"),
             ),
             _ => (
                 include_str!("../../migrations/postgres/0001_initial.sql"),
@@ -47,6 +48,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/postgres/0004_account_indexes.sql"),
                 include_str!("../../migrations/postgres/0005_read_path.sql"),
                 include_str!("../../migrations/postgres/0006_webhooks.sql"),
+                include_str!("../../migrations/postgres/0007_oauth.sql"),
             ),
         };
         assert_eq!(
@@ -74,6 +76,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                     hex::encode(Sha256::digest(fifth))
                 ),
                 (6, "webhooks".to_owned(), hex::encode(Sha256::digest(sixth))),
+                (7, "oauth".to_owned(), hex::encode(Sha256::digest(seventh))),
             ],
             "{name}"
         );
