@@ -77,6 +77,8 @@ pub struct AppState {
     pub openapi: Arc<serde_json::Value>,
     /// The CAD Trust and Article 6 exporter.
     pub exporter: Arc<ogcr_export::Exporter>,
+    /// `/stats` per data revision.
+    pub stats: Arc<routes::stats::StatsCache>,
 }
 
 impl AppState {
@@ -140,6 +142,7 @@ pub fn router_full(
     }
     let state = AppState {
         exporter: Arc::new(ogcr_export::Exporter::new(store.clone(), export)),
+        stats: Arc::default(),
         store,
         openapi: Arc::new({
             let mut doc = openapi::spec(&config.public_url);
@@ -183,6 +186,7 @@ pub fn router_full(
         )
         .route("/events", get(routes::events::list))
         .route("/accounts/{address}", get(routes::accounts::one))
+        .route("/stats", get(routes::stats::stats))
         .route("/cadt/v2/{table}", get(routes::exports::cadt))
         .route("/aef/{table}", get(routes::exports::aef))
         .with_state(state.clone());

@@ -43,6 +43,7 @@ use crate::{AppState, error, routes, views};
         routes::credits::retirements,
         routes::credits::retirement,
         routes::accounts::one,
+        routes::stats::stats,
         routes::events::list,
         routes::exports::cadt,
         routes::exports::aef,

@@ -36,7 +36,7 @@ pub mod certificate;
 pub mod pages;
 /// Templates and their filters.
 pub mod render;
-/// Registry-wide aggregates for the home page.
+/// The validation dashboard's rows.
 pub mod stats;
 
 /// How the explorer behaves.

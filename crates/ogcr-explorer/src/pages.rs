@@ -77,7 +77,7 @@ fn country(explorer: &Explorer, feature: &Value) -> Option<String> {
 /// `GET /` for people: the registry's totals, charts and latest events.
 pub async fn home(State(x): State<Explorer>) -> Response {
     let r = async {
-        let stats = x.stats().await?;
+        let stats = x.api_found("/stats", "the registry's supply").await?;
         let first = x.api_found("/events?limit=1", "the event feed").await?;
         let total = first
             .pointer("/pagination/total")
@@ -93,7 +93,7 @@ pub async fn home(State(x): State<Explorer>) -> Response {
         latest.reverse();
         x.page(
             "home.html",
-            json!({ "title": "Registry overview", "stats": &*stats, "events": latest, "event_total": total }),
+            json!({ "title": "Registry overview", "stats": stats, "events": latest, "event_total": total }),
         )
     }
     .await;

@@ -18,6 +18,8 @@ pub mod meta;
 pub mod monitoring;
 /// Projects.
 pub mod projects;
+/// The registry's supply.
+pub mod stats;
 
 /// The deployment the database follows; 503 before the indexer's first run.
 pub(crate) async fn chain(state: &AppState) -> Result<ChainState, ApiError> {

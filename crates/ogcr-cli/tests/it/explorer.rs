@@ -206,6 +206,24 @@ pub(crate) async fn check_explorer(store: &Store, name: &'static str) {
             .map(|c| c["quantity_tco2e"].as_i64().unwrap())
             .sum()
     };
+    // GET /stats: the same sums, by status, vintage, type and country.
+    let stats = api_json(&internal, "/stats").await;
+    assert_eq!(stats["projects"], 1, "{name}: {stats}");
+    assert_eq!(stats["projects_by_status"][0]["status"], "approved", "{name}");
+    for (field, status) in [
+        ("issued", ""),
+        ("active", "active"),
+        ("retired", "retired"),
+        ("buffer", "buffer"),
+        ("cancelled", "cancelled"),
+    ] {
+        assert_eq!(stats["credits_tco2e"][field], sum(status), "{name}: {field}");
+    }
+    assert_eq!(stats["by_vintage"][0]["key"], vintage.to_string(), "{name}");
+    assert_eq!(stats["by_vintage"][0]["issued"], sum(""), "{name}");
+    assert_eq!(stats["by_project_type"][0]["key"], "reforestation", "{name}");
+    assert_eq!(stats["by_country"][0]["key"], "Brazil", "{name}");
+    assert!(stats["verified_tco2e"].as_f64().unwrap() >= sum("") as f64, "{name}");
     let home = page(&app, "/", name).await;
     for (label, t) in [
         ("Issued", sum("")),
