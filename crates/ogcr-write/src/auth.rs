@@ -237,6 +237,16 @@ pub enum AuthFailure {
     Revoked,
     /// The key expired.
     Expired,
+    /// A JWT that does not verify: bad signature, unknown key, wrong issuer or audience, or
+    /// malformed claims.
+    InvalidToken,
+    /// An access token past its expiry.
+    ExpiredToken,
+    /// An access token whose grant was revoked (revocation, refresh-token reuse, a revoked
+    /// client or a disabled user).
+    RevokedToken,
+    /// The external issuer's keys cannot be fetched.
+    IssuerUnavailable,
 }
 
 impl AuthFailure {
@@ -248,6 +258,10 @@ impl AuthFailure {
             AuthFailure::Unknown => "unknown_key",
             AuthFailure::Revoked => "revoked_key",
             AuthFailure::Expired => "expired_key",
+            AuthFailure::InvalidToken => "invalid_token",
+            AuthFailure::ExpiredToken => "expired_token",
+            AuthFailure::RevokedToken => "revoked_token",
+            AuthFailure::IssuerUnavailable => "issuer_unavailable",
         }
     }
 
@@ -255,14 +269,20 @@ impl AuthFailure {
     pub fn into_error(self) -> ApiError {
         let message = match self {
             AuthFailure::Missing => {
-                "this route needs an API key: send `Authorization: Bearer <key>` (create one with `ogcr keys create`)"
+                "this route needs an API key or an OAuth access token: send `Authorization: Bearer <key or token>` (create a key with `ogcr keys create`, or get a token at /oauth/token)"
             }
             AuthFailure::Malformed => {
-                "the Authorization header is not `Bearer ogcr_<key id>_<secret>`"
+                "the Authorization header is neither `Bearer ogcr_<key id>_<secret>` nor `Bearer <access token>`"
             }
             AuthFailure::Unknown => "the API key is not known to this registry",
             AuthFailure::Revoked => "the API key was revoked",
             AuthFailure::Expired => "the API key has expired",
+            AuthFailure::InvalidToken => "the access token does not verify",
+            AuthFailure::ExpiredToken => "the access token has expired",
+            AuthFailure::RevokedToken => "the access token was revoked",
+            AuthFailure::IssuerUnavailable => {
+                "the access token's issuer cannot be reached to check it; retry shortly"
+            }
         };
         let mut e = ApiError::unauthenticated(message);
         e.details = vec![ogcr_api::FieldError::new("authorization", message).reason(self.as_str())];
@@ -270,9 +290,25 @@ impl AuthFailure {
     }
 }
 
-/// Authenticates the request's bearer API key against the store at time `now` (unix s).
+/// Authenticates the request's bearer credential against the store at time `now` (unix s): an
+/// API key, or an access token of the registry's own OAuth server (a bearer that is a JWT; its
+/// issuer and audience are not compared with the public URL here — see
+/// [`authenticate_with`]).
 pub async fn authenticate(
     store: &Store,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<Result<Principal, AuthFailure>, ogcr_store::Error> {
+    authenticate_with(store, None, None, headers, now).await
+}
+
+/// [`authenticate`] with the OAuth server's state: access tokens must name `issuer` (the
+/// registry's public URL) as `iss` and `aud`, and an external issuer's tokens are accepted
+/// when `oauth` configures one.
+pub async fn authenticate_with(
+    store: &Store,
+    oauth: Option<&crate::oauth::OAuthState>,
+    issuer: Option<&str>,
     headers: &HeaderMap,
     now: i64,
 ) -> Result<Result<Principal, AuthFailure>, ogcr_store::Error> {
@@ -290,6 +326,9 @@ pub async fn authenticate(
     else {
         return Ok(Err(AuthFailure::Malformed));
     };
+    if crate::oauth::token::looks_like_jwt(token) {
+        return crate::oauth::token::authenticate(store, oauth, issuer, token, now).await;
+    }
     let Some((key_id, secret)) = parse_key(token) else {
         return Ok(Err(AuthFailure::Malformed));
     };

@@ -3,14 +3,15 @@
 //! or by relaying a verifier's EIP-712 attestation), issuing, transferring, splitting,
 //! retiring and cancelling CRUs — backed by the chain.
 //!
-//! A request authenticates with an API key ([`auth`]) that belongs to an organization and
-//! carries scopes; the organization's on-chain role is checked against the indexed roles, the
-//! body against the OGCR schemas and the registry's indexed state, all before anything is
-//! signed. An accepted request becomes a persistent task ([`engine`]) signed with the
-//! organization's account ([`orgs`]) and answered `202 Accepted` with `Location: /tasks/{id}`;
-//! `Prefer: wait=N` waits for the indexed result instead. `Idempotency-Key` makes a retry safe,
-//! and every authorization decision lands in the append-only audit log. Organizations
-//! subscribe to lifecycle events with [`webhooks`], delivered signed once final.
+//! A request authenticates with an API key ([`auth`]) or an OAuth 2.0 access token ([`oauth`]: the
+//! registry's own authorization server, or an external issuer) that belongs to an organization and
+//! carries scopes; the organization's on-chain role is checked against the indexed roles, the body
+//! against the OGCR schemas and the registry's indexed state, all before anything is signed. An
+//! accepted request becomes a persistent task ([`engine`]) signed with the organization's account
+//! ([`orgs`]) and answered `202 Accepted` with `Location: /tasks/{id}`; `Prefer: wait=N` waits for
+//! the indexed result instead. `Idempotency-Key` makes a retry safe, and every authorization
+//! decision lands in the append-only audit log. Organizations subscribe to lifecycle events with
+//! [`webhooks`], delivered signed once final.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -26,6 +27,8 @@ pub mod auth;
 pub mod engine;
 /// The error type.
 pub mod error;
+/// The OAuth 2.0 authorization server and access-token verification.
+pub mod oauth;
 /// The write routes' OpenAPI paths and schemas.
 pub mod openapi;
 /// Registry operations as contract calls.
@@ -74,6 +77,8 @@ pub struct WriteState {
     pub config: Arc<WriteConfig>,
     /// Serialises the issuing of project ids.
     pub(crate) issue_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The OAuth server's configuration and caches ([`WriteState::with_oauth`]).
+    pub oauth: Arc<oauth::OAuthState>,
 }
 
 impl std::fmt::Debug for WriteState {
@@ -94,7 +99,15 @@ impl WriteState {
             read,
             config: Arc::new(config),
             issue_lock: Arc::default(),
+            oauth: Arc::default(),
         }
+    }
+
+    /// The same state with the OAuth server configured by `config` (token lifetimes, an
+    /// external issuer); without it the defaults of [`oauth::OAuthConfig`] apply.
+    pub fn with_oauth(mut self, config: oauth::OAuthConfig) -> Self {
+        self.oauth = Arc::new(oauth::OAuthState::new(config));
+        self
     }
 
     /// `path` under the public URL.
@@ -107,7 +120,7 @@ impl WriteState {
 pub fn extra(state: WriteState) -> ogcr_api::Extra {
     ogcr_api::Extra {
         routes: router(state),
-        openapi: openapi::openapi(),
+        openapi: oauth::openapi::extend(openapi::openapi()),
     }
 }
 
@@ -155,5 +168,16 @@ pub fn router(state: WriteState) -> Router {
             get(webhooks::deliveries),
         )
         .route("/webhooks/{webhook_id}/enable", post(webhooks::enable))
+        .route(
+            "/oauth/authorize",
+            get(oauth::authorize::authorize_page).post(oauth::authorize::authorize_submit),
+        )
+        .route("/oauth/token", post(oauth::routes::token_endpoint))
+        .route("/oauth/revoke", post(oauth::routes::revoke_endpoint))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::routes::metadata),
+        )
+        .route("/.well-known/jwks.json", get(oauth::routes::jwks))
         .with_state(state)
 }

@@ -257,7 +257,17 @@ impl<'a> Gate<'a> {
     /// too.)
     pub(crate) async fn principal(&self, scope: Option<Scope>) -> Result<Principal, Response> {
         let now = chrono::Utc::now().timestamp();
-        let p = match auth::authenticate(&self.state.store, self.headers, now).await {
+        let issuer = crate::oauth::routes::issuer(self.state);
+        let oauth = Some(&*self.state.oauth);
+        let p = match auth::authenticate_with(
+            &self.state.store,
+            oauth,
+            Some(&issuer),
+            self.headers,
+            now,
+        )
+        .await
+        {
             Ok(Ok(p)) => p,
             Ok(Err(why)) => return Err(self.refuse(None, why.into_error()).await),
             Err(e) => return Err(self.refuse(None, e.into()).await),
