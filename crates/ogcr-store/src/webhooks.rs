@@ -22,7 +22,7 @@ table! {
         key_id: String,
         url: String,
         events: String,
-        secret: String,
+        secret: Secret,
         description: String,
         state: String,
         disabled_reason: Option<String>,
@@ -31,6 +31,37 @@ table! {
         after_log: i64,
         created_at: i64,
         updated_at: i64,
+    }
+}
+
+/// A webhook's signing secret as stored: the server signs with it, so it is kept as given,
+/// but it never shows in `Debug` output (a row logged by mistake does not leak it).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, to sign with.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<Secret> for Val {
+    fn from(s: Secret) -> Val {
+        Val::Text(Some(s.0))
+    }
+}
+
+impl crate::table::Column for Secret {
+    fn get(row: &sqlx::any::AnyRow, name: &str) -> std::result::Result<Self, sqlx::Error> {
+        row.try_get(name).map(Secret)
     }
 }
 

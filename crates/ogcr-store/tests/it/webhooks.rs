@@ -62,6 +62,8 @@ async fn deliveries_queue_once_in_order_and_giving_up_disables() {
         );
 
         let w = s.insert_webhook(&webhook("wh_a", "acme")).await.unwrap();
+        assert_eq!(w.secret.expose(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        assert!(!format!("{w:?}").contains("MfKQ9r8G"), "{name}: {w:?}");
         assert_eq!((w.state.as_str(), w.after_block), ("active", 11), "{name}");
         let queued = [delivery(12, 3), delivery(13, 0)];
         assert_eq!(

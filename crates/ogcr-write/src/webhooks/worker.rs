@@ -276,7 +276,7 @@ async fn send(
     // Checked again: the policy may have changed since it was registered (the resolver
     // checks the addresses of a name; this checks the scheme and an IP-literal host).
     let url = ssrf::check_url(&sub.url, policy.allow_private)?;
-    let key = sign::key_of(&sub.secret)?;
+    let key = sign::key_of(sub.secret.expose())?;
     let signature = sign::signature(&key, &d.event_id, timestamp, d.payload.as_bytes());
     let resp = client
         .post(url)
