@@ -177,6 +177,10 @@ pub fn router_full(
             "/projects/{project_id}/monitoring/{mrv_id}",
             get(routes::monitoring::one),
         )
+        .route(
+            "/projects/{project_id}/monitoring/{mrv_id}/verification",
+            get(routes::monitoring::verification),
+        )
         .route("/credits", get(routes::credits::list))
         .route("/credits/{credit_id}", get(routes::credits::one))
         .route("/retirements", get(routes::credits::retirements))

@@ -38,6 +38,7 @@ use crate::{AppState, error, routes, views};
         routes::projects::version,
         routes::monitoring::list,
         routes::monitoring::one,
+        routes::monitoring::verification,
         routes::credits::list,
         routes::credits::one,
         routes::credits::retirements,

@@ -7,9 +7,9 @@ use axum::{
     extract::{Path, State},
 };
 use ogcr_store::{Document, MrvReport, query::MrvFilter};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
@@ -177,6 +177,128 @@ pub async fn one(
     ))))
 }
 
+/// The on-chain verification of a monitoring report (the OGCR MRV document has no member
+/// for it: its schema is closed).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verification {
+    /// The report id.
+    pub mrv_id: i64,
+    /// Project id.
+    pub project_id: String,
+    /// `pending` (submitted, not decided), `verified` or `rejected`.
+    #[schema(example = "verified")]
+    pub outcome: String,
+    /// The verifier's account (lowercase hex), once decided.
+    pub verifier: Option<String>,
+    /// The verifier's accredited body (the export configuration's `bodies`), when known.
+    pub verifier_name: Option<String>,
+    /// Kilograms CO2e verified (decimal string, exact).
+    #[schema(example = "4850300")]
+    pub verified_kg: Option<String>,
+    /// The same in tonnes.
+    pub verified_tco2e: Option<f64>,
+    /// Tonnes issued against the report so far, and into the buffer pool.
+    pub issued_tco2e: i64,
+    /// Tonnes issued into the buffer pool.
+    pub buffer_tco2e: i64,
+    /// SHA-256 of the verification report.
+    pub verification_report_hash: Option<String>,
+    /// CS-01 dataset commitment the report was submitted with.
+    pub dataset_commitment: String,
+    /// The verifier's signed EIP-712 attestation, when the verification was relayed.
+    pub attestation: Option<Attestation>,
+    /// The decision's transaction.
+    pub ledger_reference: Option<LedgerReference>,
+    /// `self`, the report, the project.
+    pub links: Vec<Link>,
+}
+
+/// A relayed verifier attestation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attestation {
+    /// Its EIP-712 digest.
+    pub digest: String,
+    /// Who signed it: the verifier.
+    pub signer: Option<String>,
+    /// Who sent it on chain.
+    pub relayer: Option<String>,
+    /// The signature.
+    pub signature: Option<String>,
+}
+
+/// The verification of one monitoring report: outcome, verifier, verified amount,
+/// attestation and the deciding transaction.
+#[utoipa::path(get, path = "/projects/{project_id}/monitoring/{mrv_id}/verification", operation_id = "getVerification", tag = "monitoring",
+    params(
+        ("project_id" = String, Path, description = "On-chain project id"),
+        ("mrv_id" = i64, Path, description = "On-chain report id", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "The report's verification as recorded on chain", body = Verification),
+        (status = 400, description = "The report id is not a positive 64-bit integer", body = ErrorBody),
+        (status = 404, description = "No such project or report", body = ErrorBody),
+    ))]
+pub async fn verification(
+    State(state): State<AppState>,
+    Path((project_id, mrv_id)): Path<(String, String)>,
+) -> Result<Json<Verification>, ApiError> {
+    let id = params::id("mrv_id", &mrv_id)?;
+    let chain = chain(&state).await?.chain_id;
+    let project = find(&state, &project_id).await?;
+    let m = state
+        .store
+        .mrv_report(id)
+        .await?
+        .filter(|m| m.project_key == project.project.project_key)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "project {project_id} has no monitoring report {id}"
+            ))
+        })?;
+    let bodies = &state.exporter.config().bodies;
+    let verifier_name = m
+        .verifier
+        .as_ref()
+        .and_then(|v| bodies.get(&v.to_ascii_lowercase()).cloned());
+    let base = format!("/projects/{project_id}/monitoring/{id}");
+    Ok(Json(Verification {
+        mrv_id: id,
+        project_id: project_id.clone(),
+        outcome: mrv_status(&m.status).to_owned(),
+        verifier_name,
+        verified_tco2e: m
+            .verified_kg
+            .as_deref()
+            .and_then(|kg| kg.parse::<f64>().ok())
+            .map(|kg| kg / 1000.0),
+        verified_kg: m.verified_kg.clone(),
+        issued_tco2e: m.issued_tonnes,
+        buffer_tco2e: m.buffer_tonnes,
+        verification_report_hash: m.verification_report_hash.clone(),
+        dataset_commitment: m.dataset_commitment.clone(),
+        attestation: m.attestation_digest.clone().map(|digest| Attestation {
+            digest,
+            signer: m.verifier.clone(),
+            relayer: m.relayer.clone(),
+            signature: m.signature.clone(),
+        }),
+        verifier: m.verifier.clone(),
+        ledger_reference: match (&m.decided_tx, m.decided_block, m.decided_at) {
+            (Some(tx), Some(block), Some(at)) => Some(LedgerReference::new(chain, tx, block, at)),
+            _ => None,
+        },
+        links: vec![
+            Link::json("self", state.url(&format!("{base}/verification")), None),
+            Link::json("report", state.url(&base), Some("The monitoring report")),
+            Link::json(
+                "project",
+                state.url(&format!("/projects/{project_id}")),
+                None,
+            ),
+        ],
+    }))
+}
+
 async fn documents(
     state: &AppState,
     rows: &[MrvReport],
@@ -204,6 +326,16 @@ fn feature(
             "pdd",
             state.url(&format!("/projects/{project_id}")),
             Some("The project"),
+        ),
+        // The schema's closed `rel` list has no "verification"; "verifier" is the verifier's
+        // record of the report.
+        Link::json(
+            "verifier",
+            state.url(&format!(
+                "/projects/{project_id}/monitoring/{}/verification",
+                m.mrv_id
+            )),
+            Some("The verification: verifier, verified amount, attestation, transaction"),
         ),
         Link {
             rel: "supporting-doc".into(),

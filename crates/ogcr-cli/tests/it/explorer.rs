@@ -206,10 +206,59 @@ pub(crate) async fn check_explorer(store: &Store, name: &'static str) {
             .map(|c| c["quantity_tco2e"].as_i64().unwrap())
             .sum()
     };
+    // The verification of a report, as the MRVVerified event recorded it.
+    let v = api_json(
+        &internal,
+        "/projects/OGCR-BR-0001/monitoring/1/verification",
+    )
+    .await;
+    let verified = api_json(&internal, "/events?event=MRVVerified").await;
+    let e = &verified["data"][0];
+    assert_eq!(v["outcome"], "verified", "{name}: {v}");
+    assert_eq!(v["verifier_name"], "SCS Global Services", "{name}");
+    assert_eq!(
+        v["ledger_reference"]["transaction_id"], e["transaction_hash"],
+        "{name}"
+    );
+    assert_eq!(
+        v["verifier"].as_str().unwrap(),
+        e["args"]["verifier"].as_str().unwrap().to_lowercase(),
+        "{name}"
+    );
+    let kg = v["verified_kg"].as_str().unwrap();
+    assert!(
+        e["args"].to_string().contains(kg),
+        "{name}: {kg} kg in {}",
+        e["args"]
+    );
+    let report = api_json(&internal, "/projects/OGCR-BR-0001/monitoring/1").await;
+    assert!(
+        report["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["rel"] == "verifier"
+                && l["href"].as_str().unwrap().ends_with("/verification")),
+        "{name}: the report links its verification"
+    );
+    assert_eq!(
+        get(
+            &app,
+            "/projects/OGCR-BR-0001/monitoring/9/verification",
+            None
+        )
+        .await
+        .status,
+        404
+    );
+
     // GET /stats: the same sums, by status, vintage, type and country.
     let stats = api_json(&internal, "/stats").await;
     assert_eq!(stats["projects"], 1, "{name}: {stats}");
-    assert_eq!(stats["projects_by_status"][0]["status"], "approved", "{name}");
+    assert_eq!(
+        stats["projects_by_status"][0]["status"], "approved",
+        "{name}"
+    );
     for (field, status) in [
         ("issued", ""),
         ("active", "active"),
@@ -217,13 +266,23 @@ pub(crate) async fn check_explorer(store: &Store, name: &'static str) {
         ("buffer", "buffer"),
         ("cancelled", "cancelled"),
     ] {
-        assert_eq!(stats["credits_tco2e"][field], sum(status), "{name}: {field}");
+        assert_eq!(
+            stats["credits_tco2e"][field],
+            sum(status),
+            "{name}: {field}"
+        );
     }
     assert_eq!(stats["by_vintage"][0]["key"], vintage.to_string(), "{name}");
     assert_eq!(stats["by_vintage"][0]["issued"], sum(""), "{name}");
-    assert_eq!(stats["by_project_type"][0]["key"], "reforestation", "{name}");
+    assert_eq!(
+        stats["by_project_type"][0]["key"], "reforestation",
+        "{name}"
+    );
     assert_eq!(stats["by_country"][0]["key"], "Brazil", "{name}");
-    assert!(stats["verified_tco2e"].as_f64().unwrap() >= sum("") as f64, "{name}");
+    assert!(
+        stats["verified_tco2e"].as_f64().unwrap() >= sum("") as f64,
+        "{name}"
+    );
     let home = page(&app, "/", name).await;
     for (label, t) in [
         ("Issued", sum("")),
