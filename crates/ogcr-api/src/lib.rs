@@ -158,7 +158,6 @@ pub fn router_full(
         .route("/health", get(routes::meta::health))
         .route("/metrics", get(routes::meta::metrics))
         .route("/openapi.json", get(openapi::document))
-        .route("/docs", get(openapi::docs_page))
         .route("/projects", get(routes::projects::list))
         .route("/projects/{project_id}", get(routes::projects::one))
         .route(
@@ -193,7 +192,8 @@ pub fn router_full(
         .route("/stats", get(routes::stats::stats))
         .route("/cadt/v2/{table}", get(routes::exports::cadt))
         .route("/aef/{table}", get(routes::exports::aef))
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(openapi::docs());
     // Inside the timeout; outside it, the ETag, rate-limit, metrics and request-id layers
     // still run for every answer, cached or not. Only the read routes are cached.
     let app = match middleware::AnswerCache::new(limits.answer_cache_bytes) {

@@ -5,7 +5,7 @@ use axum::{
     Json,
     extract::State,
     http::{HeaderValue, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 use utoipa::OpenApi;
@@ -267,82 +267,16 @@ pub async fn index(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-/// `GET /docs`: the routes, their parameters and a curl example each, from the OpenAPI
-/// document (self-contained HTML, no scripts).
-pub async fn docs_page(State(state): State<AppState>) -> Response {
-    let doc = state.openapi.as_ref();
-    let mut html = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ogcr read API</title>\
-         <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}\
-         code,pre{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px}pre{padding:.6rem;overflow-x:auto}\
-         h2{border-top:1px solid #ddd;padding-top:1rem}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}</style>\
-         </head><body>",
-    );
-    html.push_str(&format!(
-        "<h1>{}</h1><p>{}</p><p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI {}).</p>",
-        esc(doc["info"]["title"].as_str().unwrap_or("")),
-        esc(doc["info"]["description"].as_str().unwrap_or("")).replace("\n\n", "</p><p>"),
-        esc(doc["openapi"].as_str().unwrap_or("")),
-    ));
-    let base = state.config.public_url.trim_end_matches('/');
-    if let Some(paths) = doc["paths"].as_object() {
-        for (path, item) in paths {
-            for (method, op) in item.as_object().into_iter().flatten() {
-                let upper = method.to_ascii_uppercase();
-                html.push_str(&format!(
-                    "<h2><code>{upper} {}</code></h2><p>{}</p>",
-                    esc(path),
-                    esc(op["summary"]
-                        .as_str()
-                        .or(op["description"].as_str())
-                        .unwrap_or(""))
-                ));
-                if method != "get"
-                    && let Some(d) = op["description"].as_str()
-                {
-                    html.push_str(&format!("<p>{}</p>", esc(d).replace("\n\n", "</p><p>")));
-                }
-                let params = op["parameters"].as_array().cloned().unwrap_or_default();
-                if !params.is_empty() {
-                    html.push_str(
-                        "<table><tr><th>parameter</th><th>in</th><th>description</th></tr>",
-                    );
-                    for p in &params {
-                        html.push_str(&format!(
-                            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                            esc(p["name"].as_str().unwrap_or("")),
-                            esc(p["in"].as_str().unwrap_or("")),
-                            esc(p["description"].as_str().unwrap_or(""))
-                        ));
-                    }
-                    html.push_str("</table>");
-                }
-                if method == "get" {
-                    html.push_str(&format!("<pre>curl -s '{}{}'</pre>", esc(base), esc(path)));
-                } else {
-                    let body = &op["requestBody"]["content"]["application/json"]["example"];
-                    html.push_str(&format!(
-                        "<pre>curl -s -X {upper} '{}{}' -H \"Authorization: Bearer $KEY\" -H 'Prefer: wait=30' \\\n  -H 'Content-Type: application/json' -d '{}'</pre>",
-                        esc(base),
-                        esc(path),
-                        esc(&body.to_string())
-                    ));
-                }
-            }
-        }
-    }
-    html.push_str("</body></html>");
-    let mut resp = Html(html).into_response();
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    resp
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// `/docs`: the OpenAPI document in Swagger UI (its files vendored by utoipa-swagger-ui and
+/// served by ogcr: no CDN), reading `/openapi.json` — the read API and, when on, the write
+/// API with their security schemes; "Try it out" sends real requests to this server.
+pub fn docs() -> axum::Router {
+    utoipa_swagger_ui::SwaggerUi::new("/docs")
+        .config(
+            utoipa_swagger_ui::Config::from("/openapi.json")
+                .try_it_out_enabled(true)
+                .display_request_duration(true)
+                .filter(true),
+        )
+        .into()
 }

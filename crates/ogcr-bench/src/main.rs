@@ -281,16 +281,21 @@ fn main() -> anyhow::Result<()> {
             "load          {} connections, {} s per route, server http://{addr}",
             args.connections, args.seconds
         );
-        let ceiling =
-            load::run(addr, &Target::Fixed("/docs".into()), args.connections, time).await?;
-        ensure!(ceiling.requests > 0, "/docs answered nothing");
+        let ceiling = load::run(
+            addr,
+            &Target::Fixed("/docs/".into()),
+            args.connections,
+            time,
+        )
+        .await?;
+        ensure!(ceiling.requests > 0, "/docs/ answered nothing");
         println!(
             "{:<44} {:>9} {:>10} {:>10} {:>7} {:>8} {:>8}",
             "route", "req/s", "p50", "p99", "errors", "bytes", "x /docs"
         );
         println!(
             "{}",
-            line("/docs (static: the ceiling)", &ceiling, ceiling.rate())
+            line("/docs/ (static: the ceiling)", &ceiling, ceiling.rate())
         );
         let wanted = |name: &str| {
             args.routes.is_empty() || args.routes.iter().any(|r| name.contains(r.as_str()))

@@ -306,7 +306,11 @@ async fn etags_caching_cors_and_request_ids() {
         doc["components"]["schemas"]["PddDocument"]["title"],
         "OGCR Project Design Document (PDD)"
     );
+    // The reference page: Swagger UI, served by ogcr itself, reading /openapi.json.
     let (s, h, _) = call(&app, get("/docs")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/docs/");
+    let (s, h, _) = call(&app, get("/docs/")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         h.get(header::CONTENT_TYPE)
@@ -315,6 +319,11 @@ async fn etags_caching_cors_and_request_ids() {
             .unwrap()
             .starts_with("text/html")
     );
+    let (s, _, init) = call(&app, get("/docs/swagger-initializer.js")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(init.as_str().unwrap().contains("/openapi.json"), "{init}");
+    let (s, _, _) = call(&app, get("/docs/swagger-ui-bundle.js")).await;
+    assert_eq!(s, StatusCode::OK, "the UI's files are the binary's own");
 }
 
 #[tokio::test]
