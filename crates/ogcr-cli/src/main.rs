@@ -14,6 +14,8 @@ use clap::{Parser, Subcommand};
 
 /// Options shared by the chain commands.
 mod chain;
+/// OAuth 2.0 clients and the access-token signing key.
+mod clients;
 /// CS-01 dataset commitments and attestations.
 mod cs01;
 /// CAD Trust and Article 6 exports.
@@ -32,6 +34,8 @@ mod serve;
 mod signals;
 /// The whole registry in one process.
 mod up;
+/// OAuth 2.0 organization users.
+mod users;
 /// OGCR document validation.
 mod validate;
 
@@ -90,6 +94,10 @@ enum Command {
     Export(export::ExportArgs),
     Keys(keys::KeysArgs),
     Audit(keys::AuditArgs),
+    Clients(clients::ClientsArgs),
+    Users(users::UsersArgs),
+    #[command(name = "oauth")]
+    OAuth(clients::OAuthArgs),
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -127,6 +135,9 @@ fn main() -> ExitCode {
         Command::Export(args) => export::export(args),
         Command::Keys(args) => keys::keys(args),
         Command::Audit(args) => keys::audit(args),
+        Command::Clients(args) => clients::clients(args),
+        Command::Users(args) => users::users(args),
+        Command::OAuth(args) => clients::oauth(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

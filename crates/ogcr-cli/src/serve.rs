@@ -61,10 +61,88 @@ pub(crate) struct WriteArgs {
     /// over plain http (local development and tests only: it opens the server to SSRF).
     #[arg(long, env = "OGCR_ALLOW_PRIVATE_WEBHOOKS")]
     allow_private_webhooks: bool,
+    /// Accept the access tokens of this external OAuth 2.0 issuer (Keycloak, Entra ID, Auth0,
+    /// another ogcr) besides the registry's own: the exact `iss` of its tokens. Needs
+    /// --oauth-jwks-url.
+    #[arg(
+        long,
+        env = "OGCR_OAUTH_ISSUER",
+        value_name = "URL",
+        requires = "oauth_jwks_url"
+    )]
+    oauth_issuer: Option<String>,
+    /// The external issuer's JWKS (cached; fetched again when a token names an unknown key).
+    #[arg(
+        long,
+        env = "OGCR_OAUTH_JWKS_URL",
+        value_name = "URL",
+        requires = "oauth_issuer"
+    )]
+    oauth_jwks_url: Option<String>,
+    /// The `aud` the external issuer's tokens must carry [default: not checked].
+    #[arg(long, env = "OGCR_OAUTH_AUDIENCE", requires = "oauth_issuer")]
+    oauth_audience: Option<String>,
+    /// The external token's claim naming the organization it acts for.
+    #[arg(long, env = "OGCR_OAUTH_ORG_CLAIM", default_value = "org")]
+    oauth_org_claim: String,
+    /// The external token's claim with its scopes (a space-separated string or an array, e.g.
+    /// `scope`, `scp`, `permissions`); names that are not ogcr scopes are ignored.
+    #[arg(long, env = "OGCR_OAUTH_SCOPE_CLAIM", default_value = "scope")]
+    oauth_scope_claim: String,
+    /// Lifetime of the registry's own access tokens, in seconds.
+    #[arg(
+        long,
+        env = "OGCR_OAUTH_ACCESS_TTL",
+        default_value_t = 600,
+        value_name = "SECONDS"
+    )]
+    oauth_access_ttl: u64,
+    /// Lifetime of a refresh token, in seconds (every use rotates it).
+    #[arg(long, env = "OGCR_OAUTH_REFRESH_TTL", default_value_t = 30 * 86_400, value_name = "SECONDS")]
+    oauth_refresh_ttl: u64,
+}
+
+impl WriteArgs {
+    /// The OAuth server's configuration of the options.
+    pub(crate) fn oauth_config(&self) -> Result<ogcr_write::oauth::OAuthConfig> {
+        if !(60..=86_400).contains(&self.oauth_access_ttl) {
+            anyhow::bail!("--oauth-access-ttl must be between 60 and 86400 seconds");
+        }
+        if self.oauth_refresh_ttl < self.oauth_access_ttl {
+            anyhow::bail!("--oauth-refresh-ttl must be at least --oauth-access-ttl");
+        }
+        let external = match (&self.oauth_issuer, &self.oauth_jwks_url) {
+            (Some(issuer), Some(jwks)) => {
+                let u = reqwest_url(jwks)?;
+                let mut e = ogcr_write::oauth::ExternalIssuer::new(issuer.clone(), u);
+                e.audience = self.oauth_audience.clone();
+                e.org_claim = self.oauth_org_claim.clone();
+                e.scope_claim = self.oauth_scope_claim.clone();
+                Some(e)
+            }
+            _ => None,
+        };
+        Ok(ogcr_write::oauth::OAuthConfig {
+            access_ttl: std::time::Duration::from_secs(self.oauth_access_ttl),
+            refresh_ttl: std::time::Duration::from_secs(self.oauth_refresh_ttl),
+            external,
+            ..ogcr_write::oauth::OAuthConfig::default()
+        })
+    }
+}
+
+/// `url` when it is an http(s) URL.
+fn reqwest_url(url: &str) -> Result<String> {
+    match url.split_once("://") {
+        Some(("https" | "http", rest)) if !rest.is_empty() => Ok(url.to_owned()),
+        _ => anyhow::bail!("--oauth-jwks-url {url:?} is not an http(s) URL"),
+    }
 }
 
 /// The write API's engine over `store`, sending to the deployment in `manifest` through
 /// `rpc_url` with the organizations' accounts.
+// Each argument is one setting of `ogcr serve` or `ogcr up`; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn writes(
     rpc_url: &str,
     manifest: ogcr_client::Manifest,
@@ -73,6 +151,7 @@ pub(crate) async fn writes(
     store: &Store,
     confirmations: u64,
     allow_private_webhooks: bool,
+    oauth: ogcr_write::oauth::OAuthConfig,
 ) -> Result<Writes> {
     if let Some(cs) = store.chain_state().await?
         && !cs.project_registry.eq_ignore_ascii_case(&format!(
@@ -104,6 +183,7 @@ pub(crate) async fn writes(
         engine: std::sync::Arc::new(engine),
         documents_dir,
         allow_private_webhooks,
+        oauth,
     })
 }
 
@@ -183,6 +263,8 @@ pub(crate) struct Writes {
     pub(crate) engine: std::sync::Arc<ogcr_write::Engine>,
     pub(crate) documents_dir: std::path::PathBuf,
     pub(crate) allow_private_webhooks: bool,
+    /// The OAuth server's configuration (`WriteArgs::oauth_config`).
+    pub(crate) oauth: ogcr_write::oauth::OAuthConfig,
 }
 
 impl ApiArgs {
@@ -292,7 +374,8 @@ impl ApiArgs {
                         max_wait: std::time::Duration::from_secs(120),
                         allow_private_webhooks: w.allow_private_webhooks,
                     },
-                );
+                )
+                .with_oauth(w.oauth.clone());
                 ogcr_api::router_full(store, config, Some(ogcr_write::extra(state)), pages)
             }
         };
@@ -340,6 +423,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Outcome> {
                         &store,
                         w.confirmations,
                         w.allow_private_webhooks,
+                        w.oauth_config()?,
                     )
                     .await?,
                 )

@@ -103,7 +103,8 @@ pub(crate) const DEV_ACCOUNTS: [(&str, &str, &str); 10] = [
 /// is on chain. What it did is written to <data-dir>/demo-summary.json, and the export
 /// configuration that names its validator and verifiers as CAD Trust bodies to
 /// <data-dir>/demo-export.toml (served by /cadt/v2 and /aef unless --export-config is given),
-/// and an API key per demo role to <data-dir>/demo-api-keys.json (new at every start).
+/// and an API key per demo role to <data-dir>/demo-api-keys.json (new at every start), and a
+/// confidential OAuth 2.0 client per demo role to <data-dir>/demo-oauth-clients.json (likewise).
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {
@@ -460,6 +461,7 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
                 // On the local chain ogcr up started, webhooks to loopback receivers are the
                 // point; on any other chain the SSRF checks hold.
                 local,
+                ogcr_write::oauth::OAuthConfig::default(),
             )
             .await?,
         ),
@@ -478,6 +480,7 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     );
     if args.demo && writes.is_some() {
         demo_keys(&store, &args.data_dir, &api_url).await?;
+        crate::clients::demo_clients(&store, &args.data_dir, &api_url, &DEMO_KEYS).await?;
     } else if writes.is_some() {
         eprintln!(
             "write API on: organizations {}; create a key with `ogcr keys create --org developer --scopes projects:write,mrv:write`",

@@ -237,10 +237,15 @@ impl Store {
         self.oauth_insert(k).await
     }
 
-    /// Every signing key, newest first.
+    /// Every signing key: the unretired ones first, then by retirement and creation, newest
+    /// first.
     pub async fn signing_keys(&self) -> Result<Vec<SigningKey>> {
-        self.oauth_typed("ORDER BY created_at DESC, kid DESC", Vec::new())
-            .await
+        self.oauth_typed(
+            "ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, retired_at DESC, \
+             created_at DESC, kid DESC",
+            Vec::new(),
+        )
+        .await
     }
 
     /// A signing key by id.

@@ -11,6 +11,8 @@ mod index;
 mod keys;
 /// The chain lifecycle against anvil.
 mod lifecycle;
+/// `ogcr clients`, `ogcr users`, `ogcr oauth`.
+mod oauth;
 
 use std::{
     path::{Path, PathBuf},

@@ -1249,3 +1249,38 @@ async fn oauth_external_issuer_tokens_with_a_local_jwks() {
         200
     );
 }
+
+#[tokio::test]
+async fn oauth_demo_clients_get_tokens_and_replace_the_previous_ones() {
+    let s = Server::start(OAuthConfig::default()).await;
+    let roles: [(&str, &[Scope]); 2] = [
+        ("developer", &[Scope::ProjectsWrite]),
+        ("admin", &[Scope::AuditRead]),
+    ];
+    let first = oauth::demo_clients(&s.store, &roles, now()).await.unwrap();
+    assert_eq!(
+        first.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        ["developer", "admin"]
+    );
+    let second = oauth::demo_clients(&s.store, &roles, now()).await.unwrap();
+    let token = format!("{}/oauth/token", s.url);
+    let (_, admin) = &second[1];
+    let a = post_form(
+        &token,
+        Some((&admin.client_id, &admin.client_secret)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let t = a.body["access_token"].as_str().unwrap();
+    assert_eq!(get(&format!("{}/audit", s.url), Some(t)).await.status, 200);
+    // The previous start's clients are revoked.
+    let (_, old) = &first[1];
+    let a = post_form(
+        &token,
+        Some((&old.client_id, &old.client_secret)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(a.body["error"], "invalid_client", "{}", a.text);
+}
