@@ -153,6 +153,14 @@ await test("search and filters change the results as the API does", async () => 
   assert.deepEqual(shown, expected, `search ${word}`);
   assert.ok(shown.includes(target.id));
   assert.ok(shown.length < projects.length, "the search narrowed the list");
+  // The country filter: the first country the registry offers, as the API filters it.
+  await page.goto(BASE + "/projects");
+  const code = await page.locator("#f-country option").nth(1).getAttribute("value");
+  await page.selectOption("#f-country", code);
+  await Promise.all([page.waitForNavigation(), page.click(".filters button[type=submit]")]);
+  const inCountry = (await api(`/projects?country=${code}&limit=100`)).data.map((p) => p.id);
+  assert.ok(inCountry.length > 0, `projects in ${code}`);
+  assert.deepEqual(await page.locator("#project-list tbody tr td:first-child code").allTextContents(), inCountry);
   await page.goto(BASE + "/projects");
   await page.selectOption("#f-status", "approved");
   await Promise.all([page.waitForNavigation(), page.click(".filters button[type=submit]")]);

@@ -5,6 +5,8 @@
 //! their append-only file registry. It does no I/O beyond the registry file and never
 //! reads the environment.
 
+/// Where a project is: offline reverse geocoding and the CAD Trust country picklist.
+pub mod country;
 /// CS-01 commitments, attestations and registry.
 pub mod cs01;
 /// OGCR v0.1.0 documents: PDD, MRV, CRU view.

@@ -141,9 +141,25 @@ async fn list_page(
 /// `GET /projects` for people: search, filters, a map of the page's boundaries and the list.
 pub async fn projects(State(x): State<Explorer>, uri: Uri) -> Response {
     let r = async {
-        let keys = ["q", "status", "project_type", "methodology", "vintage"];
+        let keys = [
+            "q",
+            "status",
+            "project_type",
+            "country",
+            "methodology",
+            "vintage",
+        ];
         let (list, filters, paging) =
             list_page(&x, &uri, "/projects", &keys, "the project list").await?;
+        // The countries the registry has projects with credits in, for the filter.
+        let stats = x.api_found("/stats", "the registry's supply").await?;
+        let countries: Vec<Value> = stats["by_country"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|g| g["code"].is_string())
+            .map(|g| json!({ "code": g["code"], "name": g["key"] }))
+            .collect();
         let rows: Vec<Value> = list["data"]
             .as_array()
             .cloned()
@@ -167,6 +183,7 @@ pub async fn projects(State(x): State<Explorer>, uri: Uri) -> Response {
                 "filters": filters,
                 "types": ogcr_api::routes::projects::TYPES,
                 "statuses": ogcr_api::routes::projects::STATUSES,
+                "countries": countries,
                 "paging": paging,
             }),
         )

@@ -20,8 +20,9 @@ mod cadt;
 pub mod config;
 /// Per-call derivation context.
 mod context;
-/// Reverse geocoding and the country picklist.
-pub mod country;
+/// Reverse geocoding and the country picklist (in ogcr-core, where the indexer's store uses it
+/// too).
+pub use ogcr_core::country;
 /// The error type.
 pub mod error;
 /// The access API.

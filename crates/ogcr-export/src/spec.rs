@@ -412,6 +412,20 @@ fn is_url(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_mapped_country_name_is_in_the_picklist() {
+        use crate::country::{COUNTRIES, UNLISTED};
+        for (code, name, _) in COUNTRIES {
+            assert!(
+                spec().allows("location_country", name),
+                "{code} maps to {name:?}, which is not in location_country"
+            );
+        }
+        for (code, name) in UNLISTED {
+            assert!(!spec().allows("location_country", name), "{code} is listed");
+        }
+    }
+
     use serde_json::json;
 
     use super::*;

@@ -63,7 +63,15 @@ pub fn extract(hash: &str, body: &str) -> Option<PddFacts> {
         south_e7: bbox.map(|b| to_e7(b[1])),
         east_e7: bbox.map(|b| to_e7(b[2])),
         north_e7: bbox.map(|b| to_e7(b[3])),
+        country: Some(country_of(&doc).unwrap_or_default()),
     })
+}
+
+/// The ISO 3166-1 alpha-2 code of the country a Feature's geometry lies in.
+fn country_of(doc: &Value) -> Option<String> {
+    let geometry: ogcr_core::Geometry =
+        serde_json::from_value(doc.get("geometry")?.clone()).ok()?;
+    ogcr_core::country::locate(&geometry).map(|l| l.alpha2)
 }
 
 /// `[west, south, east, north]` of a Feature.
@@ -106,13 +114,15 @@ pub(crate) fn for_document(doc: &Document) -> Option<PddFacts> {
 }
 
 impl Store {
-    /// Writes the facts of verified PDDs that have none (databases indexed before the facts
-    /// existed). Called on connect; a no-op once every verified PDD has its row.
+    /// Writes the facts of verified PDDs that have none, or no country yet (databases indexed
+    /// before the facts, or their country, existed). Called on connect; a no-op once every
+    /// verified PDD has its row with a country (`''` for none).
     pub(crate) async fn backfill_pdd_facts(&self) -> Result<()> {
         let mut conn = self.conn().await?;
         let rows = sqlx::query(
             "SELECT hash, body FROM documents d WHERE kind = 'pdd' AND status = 'verified' \
-             AND body IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pdd_facts f WHERE f.hash = d.hash)",
+             AND body IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM pdd_facts f WHERE f.hash = d.hash AND f.country IS NOT NULL)",
         )
         .fetch_all(&mut *conn)
         .await?;
@@ -147,6 +157,12 @@ mod tests {
         let f = extract("0xab", body).unwrap();
         assert_eq!(f.project_type, "reforestation");
         assert_eq!(f.methodology_id.as_deref(), Some("VM0047"));
+        assert_eq!(f.country.as_deref(), Some("BR"), "Pará is in Brazil");
+        let at_sea = body.replace("-48.", "-28.").replace("-1.", "-20.");
+        assert_eq!(
+            extract("0xab", &at_sea).unwrap().country.as_deref(),
+            Some("")
+        );
         assert_eq!(
             (f.west_e7, f.south_e7, f.east_e7, f.north_e7),
             (

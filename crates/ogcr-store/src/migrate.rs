@@ -49,6 +49,11 @@ const SQLITE: &[Migration] = &[
         description: "oauth",
         sql: include_str!("../migrations/sqlite/0007_oauth.sql"),
     },
+    Migration {
+        version: 8,
+        description: "pdd country",
+        sql: include_str!("../migrations/sqlite/0008_pdd_country.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -86,6 +91,11 @@ const POSTGRES: &[Migration] = &[
         version: 7,
         description: "oauth",
         sql: include_str!("../migrations/postgres/0007_oauth.sql"),
+    },
+    Migration {
+        version: 8,
+        description: "pdd country",
+        sql: include_str!("../migrations/postgres/0008_pdd_country.sql"),
     },
 ];
 

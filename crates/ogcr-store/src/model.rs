@@ -291,6 +291,7 @@ table! {
         south_e7: Option<i64>,
         east_e7: Option<i64>,
         north_e7: Option<i64>,
+        country: Option<String>,
     }
 }
 

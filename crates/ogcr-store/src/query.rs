@@ -426,6 +426,8 @@ pub struct ProjectFilter {
     pub search: Vec<String>,
     /// Projects with credits of any of these vintages.
     pub vintage: Vec<i64>,
+    /// Projects whose boundary lies in any of these countries (ISO 3166-1 alpha-2, upper case).
+    pub country: Vec<String>,
 }
 
 /// Units of one project, vintage and credit status (see `Store::supply`).
@@ -445,6 +447,9 @@ pub struct SupplyRow {
     pub status: String,
     /// Units (tonnes CO2e).
     pub tonnes: i64,
+    /// ISO 3166-1 alpha-2 code of the country of the current PDD's boundary (empty when
+    /// unknown).
+    pub country: String,
 }
 
 /// An anchored document (see `Store::recent_submissions`).
@@ -659,6 +664,7 @@ impl Store {
         );
         s.any_of("p.status", &f.status)
             .any_of("f.project_type", &f.project_type)
+            .any_of("f.country", &f.country)
             .cmp("f.methodology_id", "=", f.methodology.clone())
             .cmp("p.registered_at", ">=", f.created_from)
             .cmp("p.registered_at", "<", f.created_to);
@@ -938,10 +944,10 @@ impl Store {
         let mut conn = self.conn().await?;
         let rows = sqlx::query(
             "SELECT t.project_key, p.project_id, p.pdd_hash, COALESCE(f.project_type, ''), \
-                    t.vintage, t.status, CAST(SUM(t.amount) AS BIGINT) \
+                    t.vintage, t.status, CAST(SUM(t.amount) AS BIGINT), COALESCE(f.country, '') \
              FROM tokens t JOIN projects p ON p.project_key = t.project_key \
              LEFT JOIN pdd_facts f ON f.hash = p.pdd_hash \
-             GROUP BY t.project_key, p.project_id, p.pdd_hash, f.project_type, t.vintage, t.status \
+             GROUP BY t.project_key, p.project_id, p.pdd_hash, f.project_type, f.country, t.vintage, t.status \
              ORDER BY t.project_key, t.vintage, t.status",
         )
         .fetch_all(&mut *conn)
@@ -956,6 +962,7 @@ impl Store {
                     vintage: r.try_get(4)?,
                     status: r.try_get(5)?,
                     tonnes: r.try_get(6)?,
+                    country: r.try_get(7)?,
                 })
             })
             .collect()
@@ -994,17 +1001,6 @@ impl Store {
             counts.push((status, r.try_get(1)?));
         }
         Ok((counts, kg))
-    }
-
-    /// The PDD hash of every project, for what is derived from each PDD (its country).
-    pub async fn project_pdd_hashes(&self) -> Result<Vec<(String, String, String)>> {
-        let mut conn = self.conn().await?;
-        let rows = sqlx::query("SELECT project_key, project_id, pdd_hash FROM projects")
-            .fetch_all(&mut *conn)
-            .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
     }
 
     /// Token `root` and every block split from it (transitively), at most `limit`, in

@@ -99,6 +99,10 @@ pub struct ProjectQuery {
     /// the external registry's project id.
     #[param(example = "mangrove", max_length = 200)]
     q: Option<String>,
+    /// Projects whose boundary lies in any of these countries: ISO 3166-1 alpha-2 codes,
+    /// comma-separated (found once per PDD from its geometry).
+    #[param(example = "BR,KE", pattern = r"^[A-Za-z]{2}(,[A-Za-z]{2})*$")]
+    country: Option<String>,
     /// Projects with credits of any of these vintages, comma-separated years.
     #[param(example = "2024,2025", pattern = r"^[0-9]{4}(,[0-9]{4})*$")]
     vintage: Option<String>,
@@ -213,6 +217,7 @@ pub async fn list(
         approved_to,
         search: search_words(q.q.as_deref())?,
         vintage: vintages(q.vintage.as_deref())?,
+        country: countries(q.country.as_deref())?,
     };
     let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
     let chain = chain(&state).await?;
@@ -249,6 +254,26 @@ fn search_words(q: Option<&str>) -> Result<Vec<String>, ApiError> {
         ));
     }
     Ok(q.split_whitespace().take(8).map(str::to_owned).collect())
+}
+
+/// The codes of a `country` list, upper case.
+fn countries(v: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    v.split(',')
+        .map(|c| {
+            let c = c.trim();
+            if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) {
+                Ok(c.to_ascii_uppercase())
+            } else {
+                Err(ApiError::invalid(
+                    "country",
+                    format!("{c:?} is not an ISO 3166-1 alpha-2 code: give codes like BR or BR,KE"),
+                ))
+            }
+        })
+        .collect()
 }
 
 /// The years of a `vintage` list.

@@ -1,8 +1,8 @@
 //! `GET /stats`: the registry's supply — projects by status, reports by status, tonnes
 //! verified, and credits by status, vintage, removal type and country.
 //!
-//! Computed once per data revision (the figures change only when the indexer commits) and a
-//! project's country once per PDD hash (a hash's document never changes), so the route costs
+//! Computed once per data revision (the figures change only when the indexer commits) from
+//! grouped queries — a project's country is indexed with its PDD's facts — so the route costs
 //! a few grouped queries per revision and a cache lookup per request.
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -18,18 +18,16 @@ use crate::{
     views::ogcr_status,
 };
 
-/// Aggregates per data revision, and countries per PDD hash.
+/// Aggregates per data revision.
 #[derive(Clone)]
 pub struct StatsCache {
     by_revision: moka::future::Cache<i64, Arc<Stats>>,
-    countries: moka::future::Cache<String, Option<String>>,
 }
 
 impl Default for StatsCache {
     fn default() -> Self {
         StatsCache {
             by_revision: moka::future::Cache::new(4),
-            countries: moka::future::Cache::new(1 << 20),
         }
     }
 }
@@ -74,6 +72,10 @@ pub struct Group {
     /// What the group is: a vintage year, an OGCR project type, a country name.
     #[schema(example = "2024")]
     pub key: String,
+    /// The country's ISO 3166-1 alpha-2 code (country groups of indexed boundaries only; the
+    /// `country` filter of `/projects` takes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// Its tonnes CO2e by status.
     #[serde(flatten)]
     pub tonnes: Tonnes,
@@ -136,11 +138,12 @@ async fn compute(state: &AppState) -> Result<Stats, ogcr_store::Error> {
     let statuses = store.project_status_counts().await?;
     let (reports, verified_kg) = store.verification_totals().await?;
     let supply = store.supply().await?;
-    let countries = countries(state).await?;
+    let configured = &state.exporter.config().countries;
     let mut tonnes = Tonnes::default();
     let mut by_vintage: BTreeMap<i64, Tonnes> = BTreeMap::new();
     let mut by_type: BTreeMap<String, Tonnes> = BTreeMap::new();
     let mut by_country: BTreeMap<String, Tonnes> = BTreeMap::new();
+    let mut codes: BTreeMap<String, String> = BTreeMap::new();
     for row in &supply {
         tonnes.add(&row.status, row.tonnes);
         by_vintage
@@ -156,20 +159,28 @@ async fn compute(state: &AppState) -> Result<Stats, ogcr_store::Error> {
             .entry(kind.to_owned())
             .or_default()
             .add(&row.status, row.tonnes);
-        let country = countries
-            .get(&row.project_key)
-            .cloned()
-            .flatten()
-            .unwrap_or_else(|| "Unknown".to_owned());
+        let country = match configured.get(&row.project_id) {
+            Some(name) => name.clone(),
+            None if row.country.is_empty() => "Unknown".to_owned(),
+            None => {
+                let name = ogcr_export::country::display_name(&row.country);
+                codes.insert(name.clone(), row.country.clone());
+                name
+            }
+        };
         by_country
             .entry(country)
             .or_default()
             .add(&row.status, row.tonnes);
     }
-    let ranked = |m: BTreeMap<String, Tonnes>| {
+    let ranked = |m: BTreeMap<String, Tonnes>, codes: &BTreeMap<String, String>| {
         let mut v: Vec<Group> = m
             .into_iter()
-            .map(|(key, tonnes)| Group { key, tonnes })
+            .map(|(key, tonnes)| Group {
+                code: codes.get(&key).cloned(),
+                key,
+                tonnes,
+            })
             .collect();
         v.sort_by_key(|g| std::cmp::Reverse(g.tonnes.issued));
         v
@@ -192,50 +203,11 @@ async fn compute(state: &AppState) -> Result<Stats, ogcr_store::Error> {
             .into_iter()
             .map(|(v, tonnes)| Group {
                 key: v.to_string(),
+                code: None,
                 tonnes,
             })
             .collect(),
-        by_project_type: ranked(by_type),
-        by_country: ranked(by_country),
+        by_project_type: ranked(by_type, &BTreeMap::new()),
+        by_country: ranked(by_country, &codes),
     })
-}
-
-/// The country name of every project (by project key): the export configuration's, else the
-/// one its current PDD's boundary lies in.
-async fn countries(
-    state: &AppState,
-) -> Result<BTreeMap<String, Option<String>>, ogcr_store::Error> {
-    let cache = &state.stats.countries;
-    let projects = state.store.project_pdd_hashes().await?;
-    let missing: Vec<String> = projects
-        .iter()
-        .filter(|(_, _, hash)| !cache.contains_key(hash))
-        .map(|(_, _, hash)| hash.clone())
-        .collect();
-    for chunk in missing.chunks(500) {
-        let docs = state.store.verified_documents(chunk).await?;
-        for hash in chunk {
-            let country = docs
-                .get(hash)
-                .and_then(|d| d.body.as_deref())
-                .and_then(country_of);
-            cache.insert(hash.clone(), country).await;
-        }
-    }
-    let configured = &state.exporter.config().countries;
-    let mut out = BTreeMap::new();
-    for (key, id, hash) in projects {
-        let located = cache.get(&hash).await.flatten();
-        out.insert(key, configured.get(&id).cloned().or(located));
-    }
-    Ok(out)
-}
-
-/// The country a PDD's boundary lies in (its English name), from the document's text.
-pub fn country_of(body: &str) -> Option<String> {
-    let doc: serde_json::Value = serde_json::from_str(body).ok()?;
-    let geometry: ogcr_core::Geometry =
-        serde_json::from_value(doc.get("geometry")?.clone()).ok()?;
-    let located = ogcr_export::country::locate(&geometry)?;
-    Some(ogcr_export::country::display_name(&located.alpha2))
 }

@@ -191,6 +191,18 @@ pub(crate) async fn check_explorer(store: &Store, name: &'static str) {
         "{name}"
     );
     assert_eq!(api("/projects?vintage=1999,2000").await, 0, "{name}");
+    // The country indexed from the boundary.
+    assert_eq!(api("/projects?country=BR").await, 1, "{name}");
+    assert_eq!(api("/projects?country=br,ke").await, 1, "{name}");
+    assert_eq!(api("/projects?country=KE").await, 0, "{name}");
+    let bad = get(&app, "/projects?country=Brazil", None).await;
+    assert_eq!(bad.status, 400, "{name}");
+    assert!(bad.text().contains("country"), "{}", bad.text());
+    let by_country = page(&app, "/projects?country=BR", name).await;
+    assert!(
+        by_country.contains("<option value=\"BR\" selected>Brazil</option>"),
+        "{name}: the country filter offers Brazil, chosen"
+    );
     let bad = get(&app, "/projects?vintage=soon", None).await;
     assert_eq!(bad.status, 400);
     assert!(bad.text().contains("vintage"), "{}", bad.text());
@@ -279,6 +291,7 @@ pub(crate) async fn check_explorer(store: &Store, name: &'static str) {
         "{name}"
     );
     assert_eq!(stats["by_country"][0]["key"], "Brazil", "{name}");
+    assert_eq!(stats["by_country"][0]["code"], "BR", "{name}");
     assert!(
         stats["verified_tco2e"].as_f64().unwrap() >= sum("") as f64,
         "{name}"

@@ -31,7 +31,7 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let (first, second, third, fourth, fifth, sixth, seventh) = match name {
+        let (first, second, third, fourth, fifth, sixth, seventh, eighth) = match name {
             "sqlite" => (
                 include_str!("../../migrations/sqlite/0001_initial.sql"),
                 include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
@@ -40,6 +40,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/sqlite/0005_read_path.sql"),
                 include_str!("../../migrations/sqlite/0006_webhooks.sql"),
                 include_str!("../../migrations/sqlite/0007_oauth.sql"),
+                include_str!("../../migrations/sqlite/0008_pdd_country.sql"),
             ),
             _ => (
                 include_str!("../../migrations/postgres/0001_initial.sql"),
@@ -49,6 +50,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/postgres/0005_read_path.sql"),
                 include_str!("../../migrations/postgres/0006_webhooks.sql"),
                 include_str!("../../migrations/postgres/0007_oauth.sql"),
+                include_str!("../../migrations/postgres/0008_pdd_country.sql"),
             ),
         };
         assert_eq!(
@@ -77,6 +79,11 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 ),
                 (6, "webhooks".to_owned(), hex::encode(Sha256::digest(sixth))),
                 (7, "oauth".to_owned(), hex::encode(Sha256::digest(seventh))),
+                (
+                    8,
+                    "pdd country".to_owned(),
+                    hex::encode(Sha256::digest(eighth))
+                ),
             ],
             "{name}"
         );

@@ -11,9 +11,9 @@
 
 use std::sync::OnceLock;
 
+use crate::Geometry;
 use country_boundaries::{BOUNDARIES_ODBL_360X180, CountryBoundaries, LatLon};
 use geo::InteriorPoint;
-use ogcr_core::Geometry;
 
 /// ISO 3166-1 alpha-2 code → `location_country` picklist value, and whether the code is a
 /// dependent territory of that Party.
@@ -499,20 +499,9 @@ fn vertices(geometry: &Geometry) -> Vec<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::spec;
 
-    #[test]
-    fn every_mapped_name_is_in_the_picklist() {
-        for (code, name, _) in COUNTRIES {
-            assert!(
-                spec().allows("location_country", name),
-                "{code} maps to {name:?}, which is not in location_country"
-            );
-        }
-        for (code, name) in UNLISTED {
-            assert!(!spec().allows("location_country", name), "{code} is listed");
-        }
-    }
+    // That every mapped name is in the CAD Trust picklist is checked beside the picklist, in
+    // ogcr-export (spec.rs).
 
     #[test]
     fn every_code_of_the_boundary_data_is_mapped_once() {
