@@ -348,7 +348,7 @@ pub(crate) async fn demo_clients(
     let f = path.display();
     eprintln!("OAuth 2.0 clients (demo organizations; new at every start) in {f}:");
     eprintln!(
-        "  e.g. TOKEN=$(curl -s -u \"$(jq -r .validator.client_id {f}):$(jq -r .validator.client_secret {f})\" \\\n       -d grant_type=client_credentials {api}/oauth/token | jq -r .access_token)\n       curl -s -H \"Authorization: Bearer $TOKEN\" {api}/tasks/none"
+        "  e.g. TOKEN=$(curl -s -u \"$(jq -r .validator.client_id {f}):$(jq -r .validator.client_secret {f})\" \\\n       -d grant_type=client_credentials {api}/oauth/token | jq -r .access_token)\n       then send -H \"Authorization: Bearer $TOKEN\" wherever a demo API key goes (docs/api.md, Authentication)"
     );
     Ok(())
 }

@@ -127,8 +127,14 @@ fn clients_are_printed_once_listed_without_secrets_and_revoked() {
     assert_eq!(code, 0);
     let list: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 2);
-    assert_eq!(list[0]["client_id"], id.as_str());
-    assert_eq!(list[0]["redirect_uris"][0], "https://portal.example/cb");
+    let portal = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(portal["redirect_uris"][0], "https://portal.example/cb");
+    assert_eq!(portal["kind"], "confidential");
     assert!(!out.contains(&secret), "clients list shows a secret");
     let bytes = db_bytes(dir.path());
     assert!(
@@ -141,10 +147,14 @@ fn clients_are_printed_once_listed_without_secrets_and_revoked() {
     assert_eq!(code, 0, "{err}");
     let (_, out, _) =
         run(ogcr(dir.path()).args(["clients", "list", "--json", "--database-url", &db]));
-    assert_eq!(
-        serde_json::from_str::<Value>(&out).unwrap()[0]["state"],
-        "revoked"
-    );
+    let list: Value = serde_json::from_str(&out).unwrap();
+    let portal = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(portal["state"], "revoked");
     let (_, _, err) = run(ogcr(dir.path()).args(["clients", "revoke", &id, "--database-url", &db]));
     assert!(err.contains("revoked already"), "{err}");
     let (code, _, err) =
@@ -273,4 +283,19 @@ fn the_signing_key_rotates() {
         lines[1].starts_with(first.trim()) && lines[1].contains("retired"),
         "{out}"
     );
+}
+
+#[test]
+fn an_external_issuer_needs_its_jwks_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ogcr.db").display());
+    let (code, _, err) = run(ogcr(dir.path()).args([
+        "serve",
+        "--oauth-issuer",
+        "https://sso.example/realms/ogcr",
+        "--database-url",
+        &db,
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--oauth-jwks-url"), "{err}");
 }

@@ -183,6 +183,9 @@ async fn fetch(url: &str) -> Result<JwkSet, String> {
     if !resp.status().is_success() {
         return Err(format!("status {}", resp.status()));
     }
+    if resp.content_length().is_some_and(|n| n > 1 << 20) {
+        return Err("the JWKS is over 1 MiB".into());
+    }
     let body = resp
         .bytes()
         .await

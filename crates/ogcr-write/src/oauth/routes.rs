@@ -34,6 +34,8 @@ pub(crate) struct OAuthError {
     pub(crate) description: String,
     /// Answer `WWW-Authenticate: Basic` (the client authenticated with the header).
     pub(crate) basic: bool,
+    /// What the audit log says instead of the error code (a detected reuse).
+    pub(crate) audit_reason: Option<&'static str>,
 }
 
 impl OAuthError {
@@ -43,7 +45,13 @@ impl OAuthError {
             code,
             description: description.into(),
             basic: false,
+            audit_reason: None,
         }
+    }
+
+    fn because(mut self, reason: &'static str) -> Self {
+        self.audit_reason = Some(reason);
+        self
     }
 
     fn client(description: impl Into<String>, basic: bool) -> Self {
@@ -52,6 +60,7 @@ impl OAuthError {
             code: "invalid_client",
             description: description.into(),
             basic,
+            audit_reason: None,
         }
     }
 
@@ -61,6 +70,7 @@ impl OAuthError {
             code: "temporarily_unavailable",
             description: "the registry's database is not reachable; retry shortly".into(),
             basic: false,
+            audit_reason: None,
         }
     }
 }
@@ -399,7 +409,10 @@ pub async fn token_endpoint(
     let result = grant(&state, &headers, &body, now, &mut who).await;
     let (status, reason) = match &result {
         Ok(g) => (StatusCode::OK, g.reason.clone()),
-        Err(e) => (e.status, format!("token_refused:{}", e.code)),
+        Err(e) => (
+            e.status,
+            format!("token_refused:{}", e.audit_reason.unwrap_or(e.code)),
+        ),
     };
     audit(
         &state,
@@ -475,7 +488,8 @@ async fn grant(
                     return Err(OAuthError::new(
                         "invalid_grant",
                         "the code was used already; the tokens issued with it are revoked",
-                    ));
+                    )
+                    .because("code_reuse"));
                 }
                 Redeem::Fresh(row) => row,
             };
@@ -531,7 +545,8 @@ async fn grant(
                         return Err(OAuthError::new(
                             "invalid_grant",
                             "the refresh token was used already; every token of its grant is revoked",
-                        ));
+                        )
+                        .because("refresh_token_reuse"));
                     }
                     return Err(OAuthError::new(
                         "invalid_grant",
