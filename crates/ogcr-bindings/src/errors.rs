@@ -23,6 +23,24 @@ pub const MRV_STATUS: [&str; 4] = ["none", "submitted", "verified", "rejected"];
 /// CRU status names, indexed by the on-chain `UnitStatus` value.
 pub const UNIT_STATUS: [&str; 4] = ["active", "retired", "cancelled", "buffer"];
 
+/// The retirement reasons by `RetirementInfo.reasonCode`, as ICarbonRemovalUnit documents
+/// them (the contract refuses any other code).
+pub const RETIREMENT_REASONS: [&str; 5] = [
+    "Unspecified",
+    "Voluntary offsetting",
+    "CORSIA offsetting",
+    "NDC / Article 6 use",
+    "Other compliance",
+];
+
+/// The name of retirement reason `code`, `None` for a code the contract does not accept.
+pub fn retirement_reason(code: i64) -> Option<&'static str> {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| RETIREMENT_REASONS.get(i))
+        .copied()
+}
+
 /// The ogcr roles: (name, role id). The administrator is OpenZeppelin's DEFAULT_ADMIN_ROLE.
 pub fn roles() -> [(&'static str, B256); 5] {
     [

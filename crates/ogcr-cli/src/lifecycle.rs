@@ -834,12 +834,5 @@ async fn whole(reg: &Registry, token_id: U256, amount: Option<u64>) -> Result<u6
 
 /// The name of a retirement reason code, as the contract documents them.
 fn retirement_reason(code: u8) -> &'static str {
-    match code {
-        0 => "unspecified",
-        1 => "voluntary offsetting",
-        2 => "CORSIA offsetting",
-        3 => "NDC / Article 6 use",
-        4 => "other compliance",
-        _ => "unknown",
-    }
+    ogcr_bindings::errors::retirement_reason(i64::from(code)).unwrap_or("unknown")
 }

@@ -30,16 +30,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
 ];
 
-/// The names of retirement reason codes, as the contract documents them.
+/// The name of a retirement reason code (ogcr-bindings has the contract's list).
 pub fn reason_name(code: i64) -> &'static str {
-    match code {
-        0 => "Unspecified",
-        1 => "Voluntary offsetting",
-        2 => "CORSIA offsetting",
-        3 => "NDC / Article 6 use",
-        4 => "Other compliance",
-        _ => "Unknown reason",
-    }
+    ogcr_bindings::errors::retirement_reason(code).unwrap_or("Unknown reason")
 }
 
 /// HTML-escapes `s` (for the few strings built outside templates).
