@@ -7,7 +7,10 @@ use axum::{
     http::request::Parts,
 };
 use chrono::{DateTime, NaiveDate};
-use ogcr_store::{Val, query::PageRequest};
+use ogcr_store::{
+    Val,
+    query::{PageRequest, Sort, SortField},
+};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -118,13 +121,18 @@ pub fn encode_cursor(key: &[Val]) -> String {
 }
 
 fn decode_cursor(c: &str) -> Result<Vec<Val>, ApiError> {
+    decode_cursor_as("cursor", c)
+}
+
+/// The values of a cursor given as `field`.
+pub fn decode_cursor_as(field: &str, c: &str) -> Result<Vec<Val>, ApiError> {
     hex::decode(c)
         .ok()
         .and_then(|b| serde_json::from_slice::<Vec<Val>>(&b).ok())
         .filter(|v| !v.is_empty() && v.len() <= 4)
         .ok_or_else(|| {
             ApiError::invalid(
-                "cursor",
+                field,
                 format!("{c:?} is not a cursor from a previous page's next_cursor"),
             )
         })
@@ -268,6 +276,75 @@ pub fn bbox(raw: Option<&str>) -> Result<Option<[i64; 4]>, ApiError> {
     }
     let e7 = ogcr_store::facts::to_e7;
     Ok(Some([e7(w), e7(s), e7(e), e7(n)]))
+}
+
+/// The order of a list from `sort` (one of the list's fields, its first by default) and
+/// `order` (`asc`, the default, or `desc`).
+pub fn sort<F: SortField>(sort: Option<&str>, order: Option<&str>) -> Result<Sort<F>, ApiError> {
+    let by = match sort.filter(|s| !s.is_empty()) {
+        None => F::default(),
+        Some(name) => F::from_name(name).ok_or_else(|| {
+            ApiError::invalid(
+                "sort",
+                format!(
+                    "{name:?} is not a field this list sorts by: give one of {}",
+                    F::NAMES.join(", ")
+                ),
+            )
+        })?,
+    };
+    let descending = match order.filter(|s| !s.is_empty()) {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "order",
+                format!("{other:?} is not an order: give asc or desc"),
+            ));
+        }
+    };
+    Ok(Sort { by, descending })
+}
+
+/// The codes of a `country` list, upper case.
+pub fn countries(v: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    v.split(',')
+        .map(|c| {
+            let c = c.trim();
+            if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) {
+                Ok(c.to_ascii_uppercase())
+            } else {
+                Err(ApiError::invalid(
+                    "country",
+                    format!("{c:?} is not an ISO 3166-1 alpha-2 code: give codes like BR or BR,KE"),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// The years of a `vintage` list (`field` names the parameter in errors).
+pub fn years(field: &str, v: Option<&str>) -> Result<Vec<i64>, ApiError> {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    v.split(',').map(|y| year(field, y.trim())).collect()
+}
+
+/// One year, 1900–9999.
+pub fn year(field: &str, y: &str) -> Result<i64, ApiError> {
+    y.parse::<i64>()
+        .ok()
+        .filter(|y| (1900..=9999).contains(y))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                field,
+                format!("{y:?} is not a year: give years like 2024 or 2024,2025"),
+            )
+        })
 }
 
 /// Checks `from < to` of a range.

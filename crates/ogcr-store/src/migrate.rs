@@ -54,6 +54,11 @@ const SQLITE: &[Migration] = &[
         description: "pdd country",
         sql: include_str!("../migrations/sqlite/0008_pdd_country.sql"),
     },
+    Migration {
+        version: 9,
+        description: "list orders",
+        sql: include_str!("../migrations/sqlite/0009_list_orders.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -96,6 +101,11 @@ const POSTGRES: &[Migration] = &[
         version: 8,
         description: "pdd country",
         sql: include_str!("../migrations/postgres/0008_pdd_country.sql"),
+    },
+    Migration {
+        version: 9,
+        description: "list orders",
+        sql: include_str!("../migrations/postgres/0009_list_orders.sql"),
     },
 ];
 

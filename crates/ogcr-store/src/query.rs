@@ -102,54 +102,292 @@ enum Kind {
     Text,
 }
 
-/// A `SELECT` under construction: joins, conditions with their bound values, and the sort key
-/// with its columns' types.
+/// A list's order as requested: a field of the list and a direction. The default is the
+/// list's first field, ascending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Sort<F> {
+    /// The field.
+    pub by: F,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// A field a list sorts by, named as the API names it.
+pub trait SortField: Sized + Copy + Default + PartialEq + std::fmt::Debug {
+    /// The API names of the fields, the default first.
+    const NAMES: &'static [&'static str];
+    /// The field of an API name.
+    fn from_name(name: &str) -> Option<Self>;
+    /// The field's API name.
+    fn name(self) -> &'static str;
+}
+
+/// Defines the fields a list sorts by: each with its API name and its sort-key columns
+/// (the last ones break ties, so the key is unique and keyset pages never skip or repeat
+/// a row). The first field is the default.
+macro_rules! sort_fields {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $(#[$fmeta:meta])* $first:ident = $first_label:literal => [$($first_col:literal : $first_kind:ident),+],
+            $( $(#[$vmeta:meta])* $variant:ident = $label:literal => [$($col:literal : $kind:ident),+] ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $(#[$fmeta])*
+            #[default]
+            $first,
+            $( $(#[$vmeta])* $variant ),*
+        }
+
+        impl SortField for $name {
+            const NAMES: &'static [&'static str] = &[$first_label $(, $label)*];
+
+            fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $first_label => Some(Self::$first),
+                    $( $label => Some(Self::$variant), )*
+                    _ => None,
+                }
+            }
+
+            fn name(self) -> &'static str {
+                match self {
+                    Self::$first => $first_label,
+                    $( Self::$variant => $label, )*
+                }
+            }
+        }
+
+        impl $name {
+            fn key(self) -> (&'static [&'static str], &'static [Kind]) {
+                match self {
+                    Self::$first => (&[$($first_col),+], &[$(Kind::$first_kind),+]),
+                    $( Self::$variant => (&[$($col),+], &[$(Kind::$kind),+]), )*
+                }
+            }
+        }
+
+        impl From<Sort<$name>> for Order {
+            fn from(s: Sort<$name>) -> Order {
+                let (key, kinds) = s.by.key();
+                Order::new(key, kinds, s.descending, s.by.name(), s == Sort::default())
+            }
+        }
+    };
+}
+
+sort_fields! {
+    /// Fields of the project list's order.
+    ProjectSort {
+        /// The on-chain project id.
+        ProjectId = "project_id" => ["p.project_id": Text],
+        /// Registration time.
+        CreatedAt = "created_at" => ["p.registered_at": Int, "p.project_id": Text],
+        /// Time of the last on-chain change.
+        UpdatedAt = "updated_at" => ["p.updated_at": Int, "p.project_id": Text],
+        /// The verified PDD's name (projects without one first); no index serves it, so every
+        /// match is sorted.
+        Name = "name" => ["COALESCE(f.name, '')": Text, "p.project_id": Text],
+        /// Lifecycle order: draft, submitted, under_review, approved, rejected, archived.
+        Status = "status" => [
+            "CAST(CASE p.status WHEN 'draft' THEN 0 WHEN 'submitted' THEN 1 WHEN 'under_review' THEN 2 WHEN 'validated' THEN 3 WHEN 'rejected' THEN 4 WHEN 'archived' THEN 5 ELSE 6 END AS BIGINT)": Int,
+            "p.project_id": Text
+        ],
+    }
+}
+
+sort_fields! {
+    /// Fields of the monitoring-report list's order.
+    MrvSort {
+        /// Submission order (report ids are assigned on submission).
+        CreatedAt = "created_at" => ["m.mrv_id": Int],
+        /// Start of the monitoring period.
+        PeriodStart = "period_start" => ["m.period_start": Int, "m.mrv_id": Int],
+        /// pending (submitted), verified, rejected.
+        Status = "status" => [
+            "CAST(CASE m.status WHEN 'submitted' THEN 0 WHEN 'verified' THEN 1 WHEN 'rejected' THEN 2 ELSE 3 END AS BIGINT)": Int,
+            "m.mrv_id": Int
+        ],
+    }
+}
+
+sort_fields! {
+    /// Fields of the credit list's order.
+    CreditSort {
+        /// Issuance order (token ids are assigned at mint and split).
+        CreatedAt = "created_at" => ["t.token_id": Int],
+        /// Vintage year.
+        Vintage = "vintage" => ["t.vintage": Int, "t.token_id": Int],
+        /// Units in the block; no index serves it, so every match is sorted.
+        Amount = "amount" => ["t.amount": Int, "t.token_id": Int],
+        /// active, buffer, cancelled, retired.
+        Status = "status" => ["t.status": Text, "t.token_id": Int],
+    }
+}
+
+sort_fields! {
+    /// Fields of the retirement list's order.
+    RetirementSort {
+        /// Chain order.
+        CreatedAt = "created_at" => ["r.block_number": Int, "r.log_index": Int],
+        /// Units retired; no index serves it, so every match is sorted.
+        Amount = "amount" => ["r.amount": Int, "r.block_number": Int, "r.log_index": Int],
+    }
+}
+
+sort_fields! {
+    /// Fields of the event feed's order (chain order only; the direction is free).
+    EventSort {
+        /// Chain order.
+        CreatedAt = "created_at" => ["e.block_number": Int, "e.log_index": Int],
+    }
+}
+
+/// A list's sort key as SQL: its columns, their types, the direction, and the tag that a
+/// cursor of a non-default order starts with (so a cursor cannot be replayed under another
+/// order, where it would point somewhere else).
+#[derive(Debug, Clone)]
+struct Order {
+    key: &'static [&'static str],
+    kinds: &'static [Kind],
+    desc: bool,
+    tag: Option<String>,
+}
+
+impl Order {
+    fn new(
+        key: &'static [&'static str],
+        kinds: &'static [Kind],
+        desc: bool,
+        name: &str,
+        default: bool,
+    ) -> Self {
+        debug_assert_eq!(key.len(), kinds.len(), "a type per sort-key column");
+        Order {
+            key,
+            kinds,
+            desc,
+            tag: (!default).then(|| format!("{name}:{}", if desc { "desc" } else { "asc" })),
+        }
+    }
+
+    /// `ORDER BY` terms.
+    fn by(&self) -> String {
+        let dir = if self.desc { " DESC" } else { "" };
+        self.key
+            .iter()
+            .map(|c| format!("{c}{dir}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The row-value comparison of rows strictly after the key (`or_equal`: at or after).
+    fn after(&self, or_equal: bool) -> &'static str {
+        match (self.desc, or_equal) {
+            (false, false) => ">",
+            (false, true) => ">=",
+            (true, false) => "<",
+            (true, true) => "<=",
+        }
+    }
+}
+
+/// A `SELECT` under construction: joins, conditions with their bound values, and the order
+/// with its sort key's types.
 struct Select {
     from: &'static str,
     columns: String,
     conds: Vec<String>,
     vals: Vec<Val>,
-    key: &'static [&'static str],
-    kinds: &'static [Kind],
+    order: Order,
 }
 
 impl Select {
-    fn new(
-        from: &'static str,
-        columns: String,
-        key: &'static [&'static str],
-        kinds: &'static [Kind],
-    ) -> Self {
-        debug_assert_eq!(key.len(), kinds.len(), "a type per sort-key column");
+    fn new(from: &'static str, columns: String, order: impl Into<Order>) -> Self {
         Select {
             from,
             columns,
             conds: Vec::new(),
             vals: Vec::new(),
-            key,
-            kinds,
+            order: order.into(),
         }
     }
 
-    /// A client's cursor fits this list's sort key: as many values, each of its column's type
-    /// and not NULL. (A cursor of another list, or a made-up one, is refused here rather than
-    /// reaching the database.)
-    fn check_cursor(&self, after: &[Val]) -> Result<()> {
-        let fits = after.len() == self.key.len()
-            && after.iter().zip(self.kinds).all(|(v, k)| {
-                matches!(
-                    (v, k),
-                    (Val::Int(Some(_)), Kind::Int) | (Val::Text(Some(_)), Kind::Text)
-                )
+    /// A client's cursor fits this list's order: its tag (for a non-default order), then as
+    /// many values as the sort key, each of its column's type and not NULL. (A cursor of
+    /// another list or order, or a made-up one, is refused here rather than reaching the
+    /// database.) Returns the sort-key values.
+    fn check_cursor<'a>(&self, after: &'a [Val]) -> Result<&'a [Val]> {
+        let key = match (&self.order.tag, after.split_first()) {
+            (None, _) => Some(after),
+            (Some(tag), Some((Val::Text(Some(t)), rest))) if t == tag => Some(rest),
+            _ => None,
+        };
+        let fits = key.filter(|key| {
+            key.len() == self.order.key.len()
+                && key.iter().zip(self.order.kinds).all(|(v, k)| {
+                    matches!(
+                        (v, k),
+                        (Val::Int(Some(_)), Kind::Int) | (Val::Text(Some(_)), Kind::Text)
+                    )
+                })
+        });
+        fits.ok_or_else(|| {
+            crate::Error::BadCursor(format!(
+                "it does not fit this list in this order (a cursor is only valid with the \
+                 filters, sort and order of the page that gave it; its sort key here is {})",
+                self.order.key.join(", ")
+            ))
+        })
+    }
+
+    /// The sort key of a selected row (its `sk0`, `sk1`, … columns), tagged as a cursor.
+    fn cursor_of(&self, row: &AnyRow) -> Result<Vec<Val>> {
+        let mut out: Vec<Val> = self.order.tag.iter().cloned().map(Val::from).collect();
+        for (i, kind) in self.order.kinds.iter().enumerate() {
+            let col = format!("sk{i}");
+            out.push(match kind {
+                Kind::Int => Val::Int(Some(row.try_get(col.as_str())?)),
+                Kind::Text => Val::Text(Some(row.try_get(col.as_str())?)),
             });
-        if fits {
-            Ok(())
-        } else {
-            Err(crate::Error::BadCursor(format!(
-                "it does not fit this list (its sort key is {})",
-                self.key.join(", ")
-            )))
         }
+        Ok(out)
+    }
+
+    /// "Rows after the sort key `from`" (`or_equal`: at or after) as a condition, its values
+    /// bound: the row-value comparison, led by the same bound on the first column alone when
+    /// the key has more (redundant, but what lets SQLite seek an expression index instead of
+    /// walking it from the start).
+    fn seek(&mut self, from: &[Val], or_equal: bool) -> String {
+        let ps: Vec<String> = from.iter().map(|v| self.bind(v.clone())).collect();
+        let rows = format!(
+            "({}) {} ({})",
+            self.order.key.join(", "),
+            self.order.after(or_equal),
+            ps.join(", ")
+        );
+        if self.order.key.len() > 1 {
+            format!(
+                "{} {} {} AND {rows}",
+                self.order.key[0],
+                self.order.after(true),
+                ps[0]
+            )
+        } else {
+            rows
+        }
+    }
+
+    /// The selected columns and the sort key's, as `sk0`, `sk1`, ….
+    fn select_list(&self) -> String {
+        let mut out = self.columns.clone();
+        for (i, c) in self.order.key.iter().enumerate() {
+            out.push_str(&format!(", {c} AS sk{i}"));
+        }
+        out
     }
 
     /// Binds `v`, returning its placeholder.
@@ -185,9 +423,9 @@ impl Select {
     }
 
     /// Adds `column IN (values)` when `values` is not empty.
-    fn any_of(&mut self, column: &str, values: &[String]) -> &mut Self {
+    fn any_of<V: Clone + Into<Val>>(&mut self, column: &str, values: &[V]) -> &mut Self {
         if !values.is_empty() {
-            let ps: Vec<String> = values.iter().map(|v| self.bind(v.as_str())).collect();
+            let ps: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
             self.conds.push(format!("{column} IN ({})", ps.join(", ")));
         }
         self
@@ -215,14 +453,15 @@ impl Select {
         conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
     ) -> Result<std::sync::Arc<ListIndex>> {
         let revision = revision_on(conn).await?;
-        let order = self.key.join(", ");
+        let order = self.order.by();
         let where_sql = self.where_sql(None);
-        let keys: Vec<String> = (0..self.key.len()).map(|i| format!("k{i}")).collect();
+        let keys: Vec<String> = (0..self.order.key.len()).map(|i| format!("k{i}")).collect();
         let marks_sql = format!(
             "SELECT {k} FROM (SELECT {aliased}, ROW_NUMBER() OVER (ORDER BY {order}) AS rn \
              FROM {from}{where_sql}) w WHERE (w.rn - 1) % {STRIDE} = 0 ORDER BY w.rn",
             k = keys.join(", "),
             aliased = self
+                .order
                 .key
                 .iter()
                 .zip(&keys)
@@ -262,7 +501,8 @@ impl Select {
                 let marks = rows
                     .iter()
                     .map(|row| {
-                        self.kinds
+                        self.order
+                            .kinds
                             .iter()
                             .enumerate()
                             .map(|(i, kind)| {
@@ -280,19 +520,17 @@ impl Select {
             .map_err(crate::Error::Shared)
     }
 
-    /// The statement of a keyset page: `limit + 1` rows after `after` (from the start when
-    /// `None`), its values bound.
+    /// The statement of a keyset page: `limit + 1` rows after `after` (a sort key, from the
+    /// start when `None`), its values bound.
     fn cursor_sql(&mut self, after: Option<&[Val]>, limit: i64) -> String {
-        let order = self.key.join(", ");
-        let extra = after.map(|after| {
-            let ps: Vec<String> = after.iter().map(|v| self.bind(v.clone())).collect();
-            format!("({order}) > ({})", ps.join(", "))
-        });
+        let extra = after.map(|after| self.seek(after, false));
         let where_sql = self.where_sql(extra);
         let l = self.bind(limit + 1);
         format!(
-            "SELECT {} FROM {}{where_sql} ORDER BY {order} LIMIT {l}",
-            self.columns, self.from
+            "SELECT {} FROM {}{where_sql} ORDER BY {} LIMIT {l}",
+            self.select_list(),
+            self.from,
+            self.order.by()
         )
     }
 
@@ -301,11 +539,9 @@ impl Select {
         store: &Store,
         req: &PageRequest,
         map: impl Fn(&AnyRow) -> Result<T>,
-        key_of: impl Fn(&T) -> Vec<Val>,
     ) -> Result<Page<T>> {
         let mut conn = store.conn().await?;
         let limit = req.limit().max(0);
-        let order = self.key.join(", ");
         let (total, sql) = match req {
             PageRequest::Offset { offset, .. } => {
                 let index = self.index(store, &mut conn).await?;
@@ -322,40 +558,40 @@ impl Select {
                 // than STRIDE rows) instead of every row before it.
                 let mark = usize::try_from(offset / STRIDE).unwrap_or(usize::MAX);
                 let (extra, skip) = match index.marks.get(mark) {
-                    Some(from) if mark > 0 => {
-                        let ps: Vec<String> = from.iter().map(|v| self.bind(v.clone())).collect();
-                        (
-                            Some(format!("({order}) >= ({})", ps.join(", "))),
-                            offset - mark as i64 * STRIDE,
-                        )
-                    }
+                    Some(from) if mark > 0 => (
+                        Some(self.seek(&from.clone(), true)),
+                        offset - mark as i64 * STRIDE,
+                    ),
                     _ => (None, offset),
                 };
                 let where_sql = self.where_sql(extra);
                 let (l, o) = (self.bind(limit + 1), self.bind(skip));
                 let sql = format!(
-                    "SELECT {} FROM {}{where_sql} ORDER BY {order} LIMIT {l} OFFSET {o}",
-                    self.columns, self.from,
+                    "SELECT {} FROM {}{where_sql} ORDER BY {} LIMIT {l} OFFSET {o}",
+                    self.select_list(),
+                    self.from,
+                    self.order.by(),
                 );
                 (Some(index.total), sql)
             }
             PageRequest::Cursor { after, .. } => {
-                if let Some(after) = after {
-                    self.check_cursor(after)?;
-                }
-                (None, self.cursor_sql(after.as_deref(), limit))
+                let key = match after {
+                    Some(after) => Some(self.check_cursor(after)?.to_vec()),
+                    None => None,
+                };
+                (None, self.cursor_sql(key.as_deref(), limit))
             }
         };
-        let rows = crate::table::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.vals)
+        let vals = std::mem::take(&mut self.vals);
+        let rows = crate::table::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
             .fetch_all(&mut *conn)
             .await?;
-        let mut out: Vec<T> = rows.iter().map(map).collect::<Result<_>>()?;
-        let has_more = out.len() as i64 > limit;
-        out.truncate(limit as usize);
-        let next = if has_more {
-            out.last().map(key_of)
-        } else {
-            None
+        let has_more = rows.len() as i64 > limit;
+        let kept = &rows[..rows.len().min(limit as usize)];
+        let out: Vec<T> = kept.iter().map(map).collect::<Result<_>>()?;
+        let next = match kept.last() {
+            Some(last) if has_more => Some(self.cursor_of(last)?),
+            _ => None,
         };
         Ok(Page {
             rows: out,
@@ -428,6 +664,8 @@ pub struct ProjectFilter {
     pub vintage: Vec<i64>,
     /// Projects whose boundary lies in any of these countries (ISO 3166-1 alpha-2, upper case).
     pub country: Vec<String>,
+    /// The order.
+    pub sort: Sort<ProjectSort>,
 }
 
 /// Units of one project, vintage and credit status (see `Store::supply`).
@@ -491,6 +729,8 @@ pub struct MrvFilter {
     pub period_from: Option<i64>,
     /// Reports whose period starts before this time (unix seconds).
     pub period_to: Option<i64>,
+    /// The order.
+    pub sort: Sort<MrvSort>,
 }
 
 /// Filters of the credit (token) list.
@@ -500,8 +740,15 @@ pub struct CreditFilter {
     pub project_key: Option<String>,
     /// Monitoring report.
     pub mrv_id: Option<i64>,
-    /// Vintage year.
-    pub vintage: Option<i64>,
+    /// Vintage years (any of).
+    pub vintage: Vec<i64>,
+    /// Vintage from this year (inclusive).
+    pub vintage_from: Option<i64>,
+    /// Vintage up to this year (inclusive).
+    pub vintage_to: Option<i64>,
+    /// Blocks of projects whose boundary lies in any of these countries (ISO 3166-1 alpha-2,
+    /// upper case).
+    pub country: Vec<String>,
     /// Minted at or after (unix seconds).
     pub minted_from: Option<i64>,
     /// Minted before (unix seconds).
@@ -512,6 +759,8 @@ pub struct CreditFilter {
     pub status: Vec<String>,
     /// Tokens carrying all these label bits.
     pub labels: Option<i64>,
+    /// The order.
+    pub sort: Sort<CreditSort>,
 }
 
 /// What an account holds, by project and status, with its retirements and roles.
@@ -551,6 +800,8 @@ pub struct RetirementFilter {
     pub from: Option<i64>,
     /// Retired before (unix seconds).
     pub to: Option<i64>,
+    /// The order.
+    pub sort: Sort<RetirementSort>,
 }
 
 /// Filters of the raw event feed.
@@ -568,17 +819,14 @@ pub struct EventFilter {
     pub tx_hash: Option<String>,
     /// An address the event concerns (indexed or address argument, or the emitter).
     pub address: Option<String>,
+    /// The order.
+    pub sort: Sort<EventSort>,
 }
 
 impl Store {
     /// The query of [`Store::events`] before paging.
     fn events_select(f: &EventFilter) -> Select {
-        let mut s = Select::new(
-            "events e",
-            cols::<Event>("e"),
-            &["e.block_number", "e.log_index"],
-            &[Kind::Int, Kind::Int],
-        );
+        let mut s = Select::new("events e", cols::<Event>("e"), f.sort);
         s.any_of("e.contract", &f.contract)
             .any_of("e.event", &f.event)
             .cmp("e.block_number", ">=", f.from_block)
@@ -602,8 +850,7 @@ impl Store {
                 "{}, t.project_key AS t_project_key, t.vintage AS t_vintage",
                 cols::<Retirement>("r")
             ),
-            &["r.block_number", "r.log_index"],
-            &[Kind::Int, Kind::Int],
+            f.sort,
         );
         s.cmp("t.project_key", "=", f.project_key.clone())
             .cmp("r.token_id", "=", f.token_id)
@@ -616,15 +863,12 @@ impl Store {
 
     /// The query of [`Store::credits`] before paging.
     fn credits_select(f: &CreditFilter) -> Select {
-        let mut s = Select::new(
-            "tokens t",
-            cols::<Token>("t"),
-            &["t.token_id"],
-            &[Kind::Int],
-        );
+        let mut s = Select::new("tokens t", cols::<Token>("t"), f.sort);
         s.cmp("t.project_key", "=", f.project_key.clone())
             .cmp("t.mrv_id", "=", f.mrv_id)
-            .cmp("t.vintage", "=", f.vintage)
+            .any_of("t.vintage", &f.vintage)
+            .cmp("t.vintage", ">=", f.vintage_from)
+            .cmp("t.vintage", "<=", f.vintage_to)
             .cmp("t.minted_at", ">=", f.minted_from)
             .cmp("t.minted_at", "<", f.minted_to)
             .cmp("t.owner", "=", f.owner.clone())
@@ -635,17 +879,20 @@ impl Store {
             let ps: Vec<String> = wanted.into_iter().map(|l| s.bind(l)).collect();
             s.conds.push(format!("t.labels IN ({})", ps.join(", ")));
         }
+        if !f.country.is_empty() {
+            let ps: Vec<String> = f.country.iter().map(|c| s.bind(c.as_str())).collect();
+            s.conds.push(format!(
+                "EXISTS (SELECT 1 FROM projects p JOIN pdd_facts f ON f.hash = p.pdd_hash \
+                 WHERE p.project_key = t.project_key AND f.country IN ({}))",
+                ps.join(", ")
+            ));
+        }
         s
     }
 
     /// The query of [`Store::mrv_reports`] before paging.
     fn mrv_reports_select(f: &MrvFilter) -> Select {
-        let mut s = Select::new(
-            "mrv_reports m",
-            cols::<MrvReport>("m"),
-            &["m.mrv_id"],
-            &[Kind::Int],
-        );
+        let mut s = Select::new("mrv_reports m", cols::<MrvReport>("m"), f.sort);
         s.cmp("m.project_key", "=", f.project_key.clone())
             .any_of("m.status", &f.status)
             .cmp("m.verifier", "=", f.verifier.clone())
@@ -656,12 +903,7 @@ impl Store {
 
     /// The query of [`Store::projects`] before paging.
     fn projects_select(f: &ProjectFilter) -> Select {
-        let mut s = Select::new(
-            PROJECT_FROM,
-            project_columns(),
-            &["p.project_id"],
-            &[Kind::Text],
-        );
+        let mut s = Select::new(PROJECT_FROM, project_columns(), f.sort);
         s.any_of("p.status", &f.status)
             .any_of("f.project_type", &f.project_type)
             .any_of("f.country", &f.country)
@@ -721,13 +963,9 @@ impl Store {
         s
     }
 
-    /// Projects matching `f`, ordered by project id.
+    /// Projects matching `f`, in its order.
     pub async fn projects(&self, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRow>> {
-        let s = Self::projects_select(f);
-        s.page(self, req, project_row, |r| {
-            vec![r.project.project_id.clone().into()]
-        })
-        .await
+        Self::projects_select(f).page(self, req, project_row).await
     }
 
     /// The project with on-chain id `project_id`.
@@ -777,17 +1015,17 @@ impl Store {
         self.rows_where("project_key = $1", project_key).await
     }
 
-    /// Monitoring reports matching `f`, ordered by report id.
+    /// Monitoring reports matching `f`, in its order.
     pub async fn mrv_reports(&self, f: &MrvFilter, req: &PageRequest) -> Result<Page<MrvReport>> {
-        let s = Self::mrv_reports_select(f);
-        s.page(self, req, MrvReport::from_row, |r| vec![r.mrv_id.into()])
+        Self::mrv_reports_select(f)
+            .page(self, req, MrvReport::from_row)
             .await
     }
 
-    /// Tokens matching `f`, ordered by token id.
+    /// Tokens matching `f`, in its order.
     pub async fn credits(&self, f: &CreditFilter, req: &PageRequest) -> Result<Page<Token>> {
-        let s = Self::credits_select(f);
-        s.page(self, req, Token::from_row, |r| vec![r.token_id.into()])
+        Self::credits_select(f)
+            .page(self, req, Token::from_row)
             .await
     }
 
@@ -834,40 +1072,41 @@ impl Store {
         })
     }
 
-    /// Retirements matching `f`, in chain order.
+    /// Retirements matching `f`, in its order.
     pub async fn retirements(
         &self,
         f: &RetirementFilter,
         req: &PageRequest,
     ) -> Result<Page<RetirementRow>> {
-        let s = Self::retirements_select(f);
-        s.page(
-            self,
-            req,
-            |row| {
+        Self::retirements_select(f)
+            .page(self, req, |row| {
                 Ok(RetirementRow {
                     retirement: Retirement::from_row(row)?,
                     project_key: row.try_get("t_project_key")?,
                     vintage: row.try_get("t_vintage")?,
                 })
-            },
-            |r| {
-                vec![
-                    r.retirement.block_number.into(),
-                    r.retirement.log_index.into(),
-                ]
-            },
-        )
-        .await
+            })
+            .await
     }
 
-    /// Events matching `f`, in chain order.
+    /// Events matching `f`, in its order.
     pub async fn events(&self, f: &EventFilter, req: &PageRequest) -> Result<Page<Event>> {
-        let s = Self::events_select(f);
-        s.page(self, req, Event::from_row, |r| {
-            vec![r.block_number.into(), r.log_index.into()]
-        })
-        .await
+        Self::events_select(f)
+            .page(self, req, Event::from_row)
+            .await
+    }
+
+    /// The hash of block `block` as its indexed events carry it (`None` when no event of
+    /// that block is indexed, as after a rollback past it): what a follower of the feed
+    /// compares with the hash it saw to notice a reorg.
+    pub async fn event_block_hash(&self, block: i64) -> Result<Option<String>> {
+        let mut conn = self.conn().await?;
+        Ok(
+            sqlx::query_scalar("SELECT block_hash FROM events WHERE block_number = $1 LIMIT 1")
+                .bind(block)
+                .fetch_optional(&mut *conn)
+                .await?,
+        )
     }
 
     /// The monitoring report `mrv_id`.
@@ -1251,6 +1490,105 @@ mod plans {
             "events of a contract",
             Store::events_select(&EventFilter {
                 contract: vec!["MRVRegistry".into()],
+                ..EventFilter::default()
+            }),
+            &chain,
+        );
+        fn desc<F>(by: F) -> Sort<F> {
+            Sort {
+                by,
+                descending: true,
+            }
+        }
+        fn asc<F>(by: F) -> Sort<F> {
+            Sort {
+                by,
+                descending: false,
+            }
+        }
+        let int_text = vec![Val::from(1_700_000_000_i64), Val::from("OGCR-1")];
+        for sort in [
+            desc(ProjectSort::ProjectId),
+            asc(ProjectSort::CreatedAt),
+            desc(ProjectSort::CreatedAt),
+            desc(ProjectSort::UpdatedAt),
+            asc(ProjectSort::Status),
+            desc(ProjectSort::Status),
+        ] {
+            let after = if sort.by == ProjectSort::ProjectId {
+                text("OGCR-1")
+            } else {
+                int_text.clone()
+            };
+            add(
+                &format!("projects by {sort:?}"),
+                Store::projects_select(&ProjectFilter {
+                    sort,
+                    ..ProjectFilter::default()
+                }),
+                &after,
+            );
+        }
+        for sort in [
+            desc(MrvSort::CreatedAt),
+            asc(MrvSort::PeriodStart),
+            desc(MrvSort::PeriodStart),
+            asc(MrvSort::Status),
+            desc(MrvSort::Status),
+        ] {
+            let after = if sort.by == MrvSort::CreatedAt {
+                vec![Val::from(3_i64)]
+            } else {
+                chain.clone()
+            };
+            add(
+                &format!("reports by {sort:?}"),
+                Store::mrv_reports_select(&MrvFilter {
+                    sort,
+                    ..MrvFilter::default()
+                }),
+                &after,
+            );
+        }
+        for sort in [
+            desc(CreditSort::CreatedAt),
+            desc(CreditSort::Vintage),
+            asc(CreditSort::Vintage),
+        ] {
+            let after = if sort.by == CreditSort::CreatedAt {
+                vec![Val::from(7_i64)]
+            } else {
+                chain.clone()
+            };
+            add(
+                &format!("credits by {sort:?}"),
+                Store::credits_select(&CreditFilter {
+                    sort,
+                    ..CreditFilter::default()
+                }),
+                &after,
+            );
+        }
+        add(
+            "credits by status, descending",
+            Store::credits_select(&CreditFilter {
+                sort: desc(CreditSort::Status),
+                ..CreditFilter::default()
+            }),
+            &vec![Val::from("retired"), Val::from(7_i64)],
+        );
+        add(
+            "retirements, newest first",
+            Store::retirements_select(&RetirementFilter {
+                sort: desc(RetirementSort::CreatedAt),
+                ..RetirementFilter::default()
+            }),
+            &chain,
+        );
+        add(
+            "events, newest first",
+            Store::events_select(&EventFilter {
+                sort: desc(EventSort::CreatedAt),
                 ..EventFilter::default()
             }),
             &chain,

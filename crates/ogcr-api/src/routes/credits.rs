@@ -33,9 +33,19 @@ pub struct CreditQuery {
     project_id: Option<String>,
     /// Monitoring report the block was issued against.
     mrv_id: Option<i64>,
-    /// Vintage year.
-    #[param(example = 2024)]
-    vintage: Option<i64>,
+    /// Vintage years, comma-separated.
+    #[param(example = "2024,2025", pattern = r"^[0-9]{4}(,[0-9]{4})*$")]
+    vintage: Option<String>,
+    /// Vintages from this year (inclusive).
+    #[param(example = 2020, minimum = 1900, maximum = 9999)]
+    vintage_from: Option<i64>,
+    /// Vintages up to this year (inclusive).
+    #[param(example = 2025, minimum = 1900, maximum = 9999)]
+    vintage_to: Option<i64>,
+    /// Blocks of projects whose boundary lies in any of these countries: ISO 3166-1 alpha-2
+    /// codes, comma-separated.
+    #[param(example = "BR,KE", pattern = r"^[A-Za-z]{2}(,[A-Za-z]{2})*$")]
+    country: Option<String>,
     /// Year of issuance (mint).
     #[param(minimum = 1970, maximum = 9998)]
     issuance_year: Option<i64>,
@@ -57,8 +67,16 @@ pub struct CreditQuery {
     /// Rows to skip.
     #[param(minimum = 0)]
     offset: Option<i64>,
-    /// `next_cursor` of the previous page (empty: first page of keyset pagination).
+    /// `next_cursor` of the previous page (empty: first page of keyset pagination). Valid
+    /// only with the same filters, `sort` and `order`.
     cursor: Option<String>,
+    /// The field to order by: created_at (issuance order, the default), vintage, amount,
+    /// status (active, buffer, cancelled, retired).
+    #[param(example = "vintage", pattern = r"^(created_at|vintage|amount|status)$")]
+    sort: Option<String>,
+    /// asc (the default) or desc.
+    #[param(example = "desc", pattern = r"^(asc|desc)$")]
+    order: Option<String>,
 }
 
 /// Filters and paging of `GET /retirements`.
@@ -94,14 +112,21 @@ pub struct RetirementQuery {
     /// Rows to skip.
     #[param(minimum = 0)]
     offset: Option<i64>,
-    /// `next_cursor` of the previous page (empty: first page of keyset pagination).
+    /// `next_cursor` of the previous page (empty: first page of keyset pagination). Valid
+    /// only with the same filters, `sort` and `order`.
     cursor: Option<String>,
+    /// The field to order by: created_at (chain order, the default) or amount.
+    #[param(example = "created_at", pattern = r"^(created_at|amount)$")]
+    sort: Option<String>,
+    /// asc (the default, oldest first) or desc.
+    #[param(example = "desc", pattern = r"^(asc|desc)$")]
+    order: Option<String>,
 }
 
 /// List credits.
 #[utoipa::path(get, path = "/credits", operation_id = "listCredits", tag = "credits", params(CreditQuery),
     responses(
-        (status = 200, description = "A page of credits, by token id", body = CreditList),
+        (status = 200, description = "A page of credits, by token id unless `sort` says otherwise", body = CreditList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
         (status = 404, description = "No such project", body = ErrorBody),
     ))]
@@ -126,6 +151,18 @@ pub async fn list(
         ),
         None => (None, None),
     };
+    let vintage = params::years("vintage", q.vintage.as_deref())?;
+    let vintage_from = q
+        .vintage_from
+        .map(|y| params::year("vintage_from", &y.to_string()))
+        .transpose()?;
+    let vintage_to = q
+        .vintage_to
+        .map(|y| params::year("vintage_to", &y.to_string()))
+        .transpose()?;
+    params::range("vintage_to", vintage_from, vintage_to)?;
+    let country = params::countries(q.country.as_deref())?;
+    let sort = params::sort(q.sort.as_deref(), q.order.as_deref())?;
     let chain = chain(&state).await?.chain_id;
     let project = params::either(("project", q.project), ("project_id", q.project_id))?;
     let project_key = match &project {
@@ -135,12 +172,16 @@ pub async fn list(
     let filter = CreditFilter {
         project_key,
         mrv_id: q.mrv_id,
-        vintage: q.vintage,
+        vintage,
+        vintage_from,
+        vintage_to,
+        country,
         minted_from,
         minted_to,
         owner,
         status,
         labels,
+        sort,
     };
     let page = state.store.credits(&filter, &req).await?;
     let keys: Vec<String> = page.rows.iter().map(|t| t.project_key.clone()).collect();
@@ -207,7 +248,7 @@ pub async fn one(
 /// List retirements.
 #[utoipa::path(get, path = "/retirements", operation_id = "listRetirements", tag = "credits", params(RetirementQuery),
     responses(
-        (status = 200, description = "A page of retirements, in chain order", body = RetirementList),
+        (status = 200, description = "A page of retirements, in chain order unless `sort` and `order` say otherwise", body = RetirementList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
         (status = 404, description = "No such project", body = ErrorBody),
     ))]
@@ -220,6 +261,7 @@ pub async fn retirements(
     let from = params::time("from", q.from.as_deref())?;
     let to = params::time("to", q.to.as_deref())?;
     params::range("to", from, to)?;
+    let sort = params::sort(q.sort.as_deref(), q.order.as_deref())?;
     let chain = chain(&state).await?.chain_id;
     let project = params::either(("project", q.project), ("project_id", q.project_id))?;
     let project_key = match &project {
@@ -233,6 +275,7 @@ pub async fn retirements(
         owner,
         from,
         to,
+        sort,
     };
     let page = state.store.retirements(&filter, &req).await?;
     let keys: Vec<String> = page.rows.iter().map(|r| r.project_key.clone()).collect();

@@ -58,25 +58,26 @@ pub struct EventQuery {
     #[param(minimum = 0)]
     offset: Option<i64>,
     /// `next_cursor` of the previous page (constant cost at any depth). Every page of the feed
-    /// has one, the last too: store it and ask again to follow the chain (`cursor=` starts).
+    /// in chain order has one, the last too: store it and ask again to follow the chain
+    /// (`cursor=` starts). Valid only with the same filters and `order`.
     cursor: Option<String>,
+    /// The field to order by: created_at (chain order, the only one).
+    #[param(example = "created_at", pattern = r"^(created_at)$")]
+    sort: Option<String>,
+    /// asc (the default: oldest first) or desc (newest first; its last page, at the first
+    /// event, has no cursor).
+    #[param(example = "desc", pattern = r"^(asc|desc)$")]
+    order: Option<String>,
 }
 
-/// The on-chain event feed.
-#[utoipa::path(get, path = "/events", operation_id = "listEvents", tag = "events", params(EventQuery),
-    responses(
-        (status = 200, description = "A page of decoded events, in chain order", body = EventList),
-        (status = 400, description = "A parameter is invalid", body = ErrorBody),
-    ))]
-pub async fn list(
-    State(state): State<AppState>,
-    Q(q): Q<EventQuery>,
-) -> Result<Json<EventList>, ApiError> {
-    let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
-    let contract = params::one_of_list("contract", q.contract.as_deref(), CONTRACTS)?;
-    let event: Vec<String> = q
-        .event
-        .as_deref()
+/// The contract, event and address filters shared by the feed and its stream.
+pub(crate) fn what(
+    contract: Option<&str>,
+    event: Option<&str>,
+    address: Option<&str>,
+) -> Result<EventFilter, ApiError> {
+    let contract = params::one_of_list("contract", contract, CONTRACTS)?;
+    let event: Vec<String> = event
         .unwrap_or("")
         .split(',')
         .map(str::trim)
@@ -92,6 +93,36 @@ pub async fn list(
             }
         })
         .collect::<Result<_, _>>()?;
+    Ok(EventFilter {
+        contract,
+        event,
+        address: params::address("address", address)?,
+        ..EventFilter::default()
+    })
+}
+
+/// The on-chain event feed.
+#[utoipa::path(get, path = "/events", operation_id = "listEvents", tag = "events", params(EventQuery),
+    responses(
+        (status = 200, description = "A page of decoded events, in chain order (newest first with order=desc)", body = EventList),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Q(q): Q<EventQuery>,
+) -> Result<Json<EventList>, ApiError> {
+    let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
+    let filter = EventFilter {
+        from_block: q.from_block,
+        to_block: q.to_block,
+        tx_hash: params::hash32("tx", q.tx.as_deref())?,
+        sort: params::sort(q.sort.as_deref(), q.order.as_deref())?,
+        ..what(
+            q.contract.as_deref(),
+            q.event.as_deref(),
+            q.address.as_deref(),
+        )?
+    };
     for (field, b) in [("from_block", q.from_block), ("to_block", q.to_block)] {
         if let Some(b) = b
             && b < 0
@@ -103,20 +134,12 @@ pub async fn list(
         }
     }
     params::range("to_block", q.from_block, q.to_block)?;
-    let filter = EventFilter {
-        contract,
-        event,
-        from_block: q.from_block,
-        to_block: q.to_block,
-        tx_hash: params::hash32("tx", q.tx.as_deref())?,
-        address: params::address("address", q.address.as_deref())?,
-    };
     chain(&state).await?;
     let page = state.store.events(&filter, &req).await?;
     let mut pagination = Pagination::of(&page, &req);
     // The feed's last page has a cursor too: a client follows the chain by storing one string
     // and asking again with it. Past the end, the cursor it sent comes back.
-    if pagination.next_cursor.is_none() {
+    if pagination.next_cursor.is_none() && filter.sort == Default::default() {
         pagination.next_cursor = match (page.rows.last(), &req) {
             (Some(e), _) => Some(params::encode_cursor(&[
                 e.block_number.into(),

@@ -57,15 +57,26 @@ pub struct MonitoringQuery {
     /// Rows to skip.
     #[param(minimum = 0)]
     offset: Option<i64>,
-    /// `next_cursor` of the previous page (empty: first page of keyset pagination).
+    /// `next_cursor` of the previous page (empty: first page of keyset pagination). Valid
+    /// only with the same filters, `sort` and `order`.
     cursor: Option<String>,
+    /// The field to order by: created_at (submission order, the default), period_start,
+    /// status (pending, verified, rejected).
+    #[param(
+        example = "period_start",
+        pattern = r"^(created_at|period_start|status)$"
+    )]
+    sort: Option<String>,
+    /// asc (the default) or desc.
+    #[param(example = "desc", pattern = r"^(asc|desc)$")]
+    order: Option<String>,
 }
 
 /// A project's monitoring reports.
 #[utoipa::path(get, path = "/projects/{project_id}/monitoring", operation_id = "listMonitoringReports", tag = "monitoring",
     params(("project_id" = String, Path, description = "On-chain project id"), MonitoringQuery),
     responses(
-        (status = 200, description = "A page of MRV Features, oldest report first", body = MonitoringList),
+        (status = 200, description = "A page of MRV Features, oldest report first unless `sort` and `order` say otherwise", body = MonitoringList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
         (status = 404, description = "No such project", body = ErrorBody),
     ))]
@@ -109,6 +120,7 @@ pub async fn list(
     .collect();
     let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
     let verifier = params::address("verifier", q.verifier.as_deref())?;
+    let sort = params::sort(q.sort.as_deref(), q.order.as_deref())?;
     let chain = chain(&state).await?.chain_id;
     let project = find(&state, &project_id).await?;
     let filter = MrvFilter {
@@ -117,6 +129,7 @@ pub async fn list(
         verifier,
         period_from,
         period_to,
+        sort,
     };
     let page = state.store.mrv_reports(&filter, &req).await?;
     let docs = documents(&state, &page.rows).await?;

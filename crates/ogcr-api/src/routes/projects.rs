@@ -113,8 +113,19 @@ pub struct ProjectQuery {
     #[param(minimum = 0)]
     offset: Option<i64>,
     /// `next_cursor` of the previous page (keyset pagination: deep pages cost the same as
-    /// the first).
+    /// the first). Valid only with the same filters, `sort` and `order`.
     cursor: Option<String>,
+    /// The field to order by: project_id (the default), created_at (registration),
+    /// updated_at (last on-chain change), name (the PDD's), status (lifecycle order: draft,
+    /// submitted, under_review, approved, rejected, archived).
+    #[param(
+        example = "created_at",
+        pattern = r"^(project_id|created_at|updated_at|name|status)$"
+    )]
+    sort: Option<String>,
+    /// asc (the default) or desc.
+    #[param(example = "desc", pattern = r"^(asc|desc)$")]
+    order: Option<String>,
 }
 
 /// A project's history.
@@ -216,8 +227,9 @@ pub async fn list(
         approved_from,
         approved_to,
         search: search_words(q.q.as_deref())?,
-        vintage: vintages(q.vintage.as_deref())?,
-        country: countries(q.country.as_deref())?,
+        vintage: params::years("vintage", q.vintage.as_deref())?,
+        country: params::countries(q.country.as_deref())?,
+        sort: params::sort(q.sort.as_deref(), q.order.as_deref())?,
     };
     let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
     let chain = chain(&state).await?;
@@ -254,47 +266,6 @@ fn search_words(q: Option<&str>) -> Result<Vec<String>, ApiError> {
         ));
     }
     Ok(q.split_whitespace().take(8).map(str::to_owned).collect())
-}
-
-/// The codes of a `country` list, upper case.
-fn countries(v: Option<&str>) -> Result<Vec<String>, ApiError> {
-    let Some(v) = v.filter(|v| !v.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    v.split(',')
-        .map(|c| {
-            let c = c.trim();
-            if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) {
-                Ok(c.to_ascii_uppercase())
-            } else {
-                Err(ApiError::invalid(
-                    "country",
-                    format!("{c:?} is not an ISO 3166-1 alpha-2 code: give codes like BR or BR,KE"),
-                ))
-            }
-        })
-        .collect()
-}
-
-/// The years of a `vintage` list.
-fn vintages(v: Option<&str>) -> Result<Vec<i64>, ApiError> {
-    let Some(v) = v.filter(|v| !v.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    v.split(',')
-        .map(|y| {
-            y.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|y| (1900..=9999).contains(y))
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "vintage",
-                        format!("{y:?} is not a year: give years like 2024 or 2024,2025"),
-                    )
-                })
-        })
-        .collect()
 }
 
 /// Get one project as its PDD Feature.

@@ -12,5 +12,6 @@ mod gateway;
 mod lists;
 mod migrations;
 mod oauth;
+mod orders;
 mod rollback;
 mod webhooks;

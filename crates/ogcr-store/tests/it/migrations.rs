@@ -31,7 +31,7 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let (first, second, third, fourth, fifth, sixth, seventh, eighth) = match name {
+        let (first, second, third, fourth, fifth, sixth, seventh, eighth, ninth) = match name {
             "sqlite" => (
                 include_str!("../../migrations/sqlite/0001_initial.sql"),
                 include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
@@ -41,6 +41,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/sqlite/0006_webhooks.sql"),
                 include_str!("../../migrations/sqlite/0007_oauth.sql"),
                 include_str!("../../migrations/sqlite/0008_pdd_country.sql"),
+                include_str!("../../migrations/sqlite/0009_list_orders.sql"),
             ),
             _ => (
                 include_str!("../../migrations/postgres/0001_initial.sql"),
@@ -51,6 +52,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/postgres/0006_webhooks.sql"),
                 include_str!("../../migrations/postgres/0007_oauth.sql"),
                 include_str!("../../migrations/postgres/0008_pdd_country.sql"),
+                include_str!("../../migrations/postgres/0009_list_orders.sql"),
             ),
         };
         assert_eq!(
@@ -83,6 +85,11 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                     8,
                     "pdd country".to_owned(),
                     hex::encode(Sha256::digest(eighth))
+                ),
+                (
+                    9,
+                    "list orders".to_owned(),
+                    hex::encode(Sha256::digest(ninth))
                 ),
             ],
             "{name}"
