@@ -246,6 +246,8 @@ requests_answered() {
 }
 before=$(requests_answered)
 
+# GET /events/stream never ends (Server-Sent Events): every valid case would wait for the
+# request timeout. Its answers and refusals are tested in crates/ogcr-api/tests/it/stream.rs.
 seed_args=()
 [ -n "${OGCR_FUZZ_SEED:-}" ] && seed_args=(--seed "$OGCR_FUZZ_SEED")
 step "schemathesis: every operation; checks $checks; $examples examples per operation and phase"
@@ -257,6 +259,7 @@ set +e
     "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
     --checks "$checks" --max-examples "$examples" --workers "$workers" \
     --request-timeout 30 --generation-database none --no-color \
+    --exclude-operation-id streamEvents \
     --report junit,ndjson --report-dir "$work/report" "${seed_args[@]}"
 )
 st_rc=$?

@@ -188,6 +188,7 @@ pub fn router_full(
             get(routes::credits::retirement),
         )
         .route("/events", get(routes::events::list))
+        .route("/events/stream", get(routes::stream::stream))
         .route("/accounts/{address}", get(routes::accounts::one))
         .route("/stats", get(routes::stats::stats))
         .route("/cadt/v2/{table}", get(routes::exports::cadt))

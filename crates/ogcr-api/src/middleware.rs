@@ -494,7 +494,12 @@ pub(crate) async fn etag(req: Request, next: Next) -> Response {
     let conditional = matches!(*req.method(), Method::GET | Method::HEAD);
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let resp = next.run(req).await;
-    if !conditional || resp.status() != StatusCode::OK {
+    // A stream (`/events/stream`) has no end to hash.
+    let streaming = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if !conditional || resp.status() != StatusCode::OK || streaming {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();

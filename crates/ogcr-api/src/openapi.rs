@@ -46,6 +46,7 @@ use crate::{AppState, error, routes, views};
         routes::accounts::one,
         routes::stats::stats,
         routes::events::list,
+        routes::stream::stream,
         routes::exports::cadt,
         routes::exports::aef,
     ),

@@ -20,6 +20,8 @@ pub mod monitoring;
 pub mod projects;
 /// The registry's supply.
 pub mod stats;
+/// The event feed as Server-Sent Events.
+pub mod stream;
 
 /// The deployment the database follows; 503 before the indexer's first run.
 pub(crate) async fn chain(state: &AppState) -> Result<ChainState, ApiError> {

@@ -309,9 +309,39 @@ async fn etags_caching_cors_and_request_ids() {
         "/credits",
         "/retirements",
         "/events",
+        "/events/stream",
         "/health",
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
+    }
+    // Each list documents exactly the fields its store query sorts by.
+    use ogcr_store::query::{
+        CreditSort, EventSort, MrvSort, ProjectSort, RetirementSort, SortField,
+    };
+    for (path, names) in [
+        ("/projects", ProjectSort::NAMES),
+        ("/projects/{project_id}/monitoring", MrvSort::NAMES),
+        ("/credits", CreditSort::NAMES),
+        ("/retirements", RetirementSort::NAMES),
+        ("/events", EventSort::NAMES),
+    ] {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap_or_else(|| panic!("{path}: no {name} parameter"))
+        };
+        assert_eq!(
+            param("sort")["schema"]["pattern"].as_str(),
+            Some(format!("^({})$", names.join("|")).as_str()),
+            "{path}"
+        );
+        assert_eq!(
+            param("order")["schema"]["pattern"],
+            "^(asc|desc)$",
+            "{path}"
+        );
     }
     assert_eq!(
         doc["components"]["schemas"]["PddDocument"]["title"],
