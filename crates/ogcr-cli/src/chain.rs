@@ -64,9 +64,6 @@ pub(crate) struct ChainArgs {
     /// Confirmations to wait for (default: the network's).
     #[arg(long, global = true)]
     pub(crate) confirmations: Option<u64>,
-    /// Print JSON instead of text.
-    #[arg(long, global = true)]
-    pub(crate) json: bool,
 }
 
 impl ChainArgs {
@@ -146,34 +143,6 @@ pub(crate) fn block_on<T>(fut: impl std::future::Future<Output = Result<T>>) -> 
         .build()
         .context("starting the async runtime")?
         .block_on(fut)
-}
-
-/// Prints `value` as JSON, or its fields as aligned `key  value` lines.
-pub(crate) fn emit(json: bool, value: &Value) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-        return Ok(());
-    }
-    match value {
-        Value::Object(map) => {
-            let width = map.keys().map(String::len).max().unwrap_or(0);
-            for (k, v) in map {
-                let text = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                println!("{k:width$}  {text}");
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                emit(false, item)?;
-                println!();
-            }
-        }
-        other => println!("{other}"),
-    }
-    Ok(())
 }
 
 /// Parses an address, naming the argument on error.

@@ -83,9 +83,6 @@ struct CreateArgs {
     /// A public client: no secret, authorization code with PKCE only (needs --redirect-uri).
     #[arg(long)]
     public: bool,
-    /// Print the client as JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -95,9 +92,6 @@ struct ListArgs {
     /// Only this organization's clients.
     #[arg(long)]
     org: Option<String>,
-    /// As JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -139,7 +133,7 @@ pub(crate) fn clients(args: ClientsArgs) -> Result<Outcome> {
                 .map_err(anyhow::Error::msg)?;
                 let store = open(&a.db).await?;
                 store.insert_oauth_client(&c.row).await?;
-                if a.json {
+                if crate::output::json() {
                     println!(
                         "{}",
                         serde_json::json!({
@@ -178,7 +172,7 @@ pub(crate) fn clients(args: ClientsArgs) -> Result<Outcome> {
                 let state = |c: &ogcr_store::oauth::OAuthClient| {
                     if c.revoked_at.is_some() { "revoked" } else { "active" }
                 };
-                if a.json {
+                if crate::output::json() {
                     let v: Vec<_> = rows
                         .iter()
                         .map(|c| {

@@ -60,9 +60,6 @@ struct CommonArgs {
     /// Fail on the first value that cannot be derived exactly instead of warning.
     #[arg(long)]
     strict: bool,
-    /// Print the summary as JSON on stdout.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -121,7 +118,7 @@ pub(crate) fn export(args: ExportArgs) -> Result<Outcome> {
                 let report = ogcr_export::write_cadt(&ex, a.format.into(), &common.out, &mut bars)
                     .await
                     .context("exporting the CAD Trust tables")?;
-                summary(&report, common.json)
+                summary(&report, crate::output::json())
             }
             ExportCommand::Aef(a) => {
                 let (ex, common) = exporter(a.common).await?;
@@ -139,7 +136,7 @@ pub(crate) fn export(args: ExportArgs) -> Result<Outcome> {
                                 opts.party, opts.year
                             )
                         })?;
-                summary(&report, common.json)
+                summary(&report, crate::output::json())
             }
         }
     })

@@ -58,9 +58,6 @@ pub(crate) struct DatabaseArgs {
 struct StatusArgs {
     #[command(flatten)]
     db: DatabaseArgs,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -313,7 +310,7 @@ async fn status(args: StatusArgs) -> Result<Outcome> {
     let counts = store.counts().await?;
     let problems = store.document_problems().await?;
     let chain_problems = store.all::<ogcr_store::Problem>().await?;
-    if args.json {
+    if crate::output::json() {
         let v = serde_json::json!({
             "database": store.url(),
             "chain": state,

@@ -75,9 +75,6 @@ struct CreateArgs {
     /// Expiry: a duration (`90d`, `12h`) or a date (`2027-06-30`) [default: never].
     #[arg(long)]
     expires: Option<String>,
-    /// Print the key and its details as JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -87,9 +84,6 @@ struct ListArgs {
     /// Only this organization's keys.
     #[arg(long)]
     org: Option<String>,
-    /// As JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -170,7 +164,7 @@ pub(crate) fn keys(args: KeysArgs) -> Result<Outcome> {
                 let expires = a.expires.as_deref().map(|e| expiry(e, now)).transpose()?;
                 let store = open(&a.db).await?;
                 let key = create_key(&store, &a.org, &scopes, &a.label, expires).await?;
-                if a.json {
+                if crate::output::json() {
                     println!(
                         "{}",
                         serde_json::json!({
@@ -207,7 +201,7 @@ pub(crate) fn keys(args: KeysArgs) -> Result<Outcome> {
                         "active"
                     }
                 };
-                if a.json {
+                if crate::output::json() {
                     let v: Vec<_> = rows
                         .iter()
                         .map(|k| {
@@ -296,9 +290,6 @@ pub(crate) struct AuditArgs {
     /// At most this many entries.
     #[arg(long, default_value_t = 100)]
     limit: i64,
-    /// As JSON lines.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -318,7 +309,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<Outcome> {
                 limit: args.limit,
             })
             .await?;
-        if args.json {
+        if crate::output::json() {
             for r in &rows {
                 println!("{}", serde_json::to_string(r)?);
             }

@@ -16,19 +16,20 @@ use serde_json::{Value, json};
 
 use crate::{
     Outcome,
-    chain::{ChainArgs, block_on, emit, hash_or_file, parse_address, parse_time, tx_fields},
+    chain::{ChainArgs, block_on, hash_or_file, parse_address, parse_time, tx_fields},
     cs01::AttestArgs,
     input::json_arg,
+    output::emit,
 };
 
-fn done(chain: &ChainArgs, o: &ogcr_client::TxOutcome, extra: Value) -> Result<Outcome> {
+fn done(o: &ogcr_client::TxOutcome, extra: Value) -> Result<Outcome> {
     let mut m = tx_fields(o);
     if let Value::Object(e) = extra {
         for (k, v) in e {
             m.insert(k, v);
         }
     }
-    emit(chain.json, &Value::Object(m))?;
+    emit(&Value::Object(m))?;
     Ok(Outcome::Success)
 }
 
@@ -102,7 +103,7 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<Outcome> {
     };
     let url = chain.rpc_url(&network)?;
     let policy = chain.policy(&network);
-    let quiet = chain.json;
+    let quiet = crate::output::json();
     let result = block_on(async {
         Ok(ogcr_client::deploy(
             &url,
@@ -131,7 +132,7 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<Outcome> {
     for (name, addr) in m.addresses() {
         out.insert(name.into(), json!(addr.to_string()));
     }
-    emit(chain.json, &Value::Object(out))?;
+    emit(&Value::Object(out))?;
     Ok(Outcome::Success)
 }
 
@@ -177,39 +178,74 @@ pub(crate) fn roles(a: RolesArgs) -> Result<Outcome> {
                 let o = reg
                     .grant_role(role_id(role)?, parse_address(account)?)
                     .await?;
-                done(&a.chain, &o, json!({"granted": role, "account": account}))
+                done(&o, json!({"granted": role, "account": account}))
             }
             RolesCommand::Revoke { role, account } => {
                 let o = reg
                     .revoke_role(role_id(role)?, parse_address(account)?)
                     .await?;
-                done(&a.chain, &o, json!({"revoked": role, "account": account}))
+                done(&o, json!({"revoked": role, "account": account}))
             }
             RolesCommand::List { account } => {
                 let held = reg.roles_of(parse_address(account)?).await?;
-                emit(a.chain.json, &json!({"account": account, "roles": held}))?;
+                emit(&json!({"account": account, "roles": held}))?;
                 Ok(Outcome::Success)
             }
         }
     })
 }
 
-/// Pause or unpause every state-changing registry function.
+/// Pause every state-changing registry function (administrator or registry operator), or
+/// say whether it is paused.
+///
+/// Examples:
+///
+///   ogcr pause --private-key $OPERATOR_KEY
+///   ogcr pause status
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct PauseArgs {
+    #[command(subcommand)]
+    command: Option<PauseCommand>,
     #[command(flatten)]
     chain: ChainArgs,
 }
 
-pub(crate) fn pause(a: PauseArgs, paused: bool) -> Result<Outcome> {
+#[derive(Debug, Subcommand)]
+enum PauseCommand {
+    /// Whether the registry is paused (no signer needed).
+    Status,
+}
+
+/// Lift the pause (administrator).
+///
+/// Example:
+///
+///   ogcr unpause --private-key $ADMIN_KEY
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct UnpauseArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+pub(crate) fn pause(a: PauseArgs) -> Result<Outcome> {
     block_on(async {
         let reg = a.chain.registry().await?;
-        let o = if paused {
-            reg.pause().await?
-        } else {
-            reg.unpause().await?
-        };
-        done(&a.chain, &o, json!({"paused": paused}))
+        match a.command {
+            Some(PauseCommand::Status) => {
+                emit(&json!({"paused": reg.paused().await?}))?;
+                Ok(Outcome::Success)
+            }
+            None => done(&reg.pause().await?, json!({"paused": true})),
+        }
+    })
+}
+
+pub(crate) fn unpause(a: UnpauseArgs) -> Result<Outcome> {
+    block_on(async {
+        let reg = a.chain.registry().await?;
+        done(&reg.unpause().await?, json!({"paused": false}))
     })
 }
 
@@ -312,7 +348,6 @@ fn read_document(path: &PathBuf, kind: ogcr_core::DocumentKind) -> Result<(Strin
 pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
     block_on(async {
         let reg = a.chain.registry().await?;
-        let c = &a.chain;
         match &a.command {
             ProjectCommand::Register {
                 pdd,
@@ -328,7 +363,6 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
                     .register_project(&id, stored.hash, &stored.uri, ext)
                     .await?;
                 done(
-                    c,
                     &o,
                     json!({"project_id": id, "pdd_hash": stored.hash.to_string(),
                     "pdd_uri": stored.uri, "stored_at": stored.path.display().to_string()}),
@@ -343,23 +377,17 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
                 let stored = documents::store(docs_dir, &text)?;
                 let o = reg.revise_pdd(project_id, stored.hash, &stored.uri).await?;
                 done(
-                    c,
                     &o,
                     json!({"project_id": project_id, "pdd_hash": stored.hash.to_string(), "pdd_uri": stored.uri}),
                 )
             }
             ProjectCommand::Submit { project_id } => {
                 let o = reg.submit_project(project_id).await?;
-                done(
-                    c,
-                    &o,
-                    json!({"project_id": project_id, "status": "submitted"}),
-                )
+                done(&o, json!({"project_id": project_id, "status": "submitted"}))
             }
             ProjectCommand::Review { project_id } => {
                 let o = reg.start_review(project_id).await?;
                 done(
-                    c,
                     &o,
                     json!({"project_id": project_id, "status": "under review"}),
                 )
@@ -376,11 +404,7 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
                 let o = reg
                     .validate_project(project_id, h, justification, period)
                     .await?;
-                done(
-                    c,
-                    &o,
-                    json!({"project_id": project_id, "status": "validated"}),
-                )
+                done(&o, json!({"project_id": project_id, "status": "validated"}))
             }
             ProjectCommand::Reject {
                 project_id,
@@ -389,37 +413,26 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
             } => {
                 let h = report.hash("validation report")?;
                 let o = reg.reject_project(project_id, h, justification).await?;
-                done(
-                    c,
-                    &o,
-                    json!({"project_id": project_id, "status": "rejected"}),
-                )
+                done(&o, json!({"project_id": project_id, "status": "rejected"}))
             }
             ProjectCommand::Archive { project_id, reason } => {
                 let o = reg.archive_project(project_id, reason).await?;
-                done(
-                    c,
-                    &o,
-                    json!({"project_id": project_id, "status": "archived"}),
-                )
+                done(&o, json!({"project_id": project_id, "status": "archived"}))
             }
             ProjectCommand::Show { project_id } => {
                 let p = reg.project(project_id).await?;
-                emit(
-                    c.json,
-                    &json!({
-                        "project_id": p.projectId,
-                        "status": name(&PROJECT_STATUS, p.status),
-                        "developer": p.developer.to_string(),
-                        "version": p.version,
-                        "pdd_hash": p.pddHash.to_string(),
-                        "pdd_uri": p.pddUri,
-                        "registered_at": format_time(p.registeredAt),
-                        "crediting_period": if p.creditingEnd == 0 { Value::Null } else {
-                            json!(format!("{}..{}", format_time(p.creditingStart), format_time(p.creditingEnd)))
-                        },
-                    }),
-                )?;
+                emit(&json!({
+                    "project_id": p.projectId,
+                    "status": name(&PROJECT_STATUS, p.status),
+                    "developer": p.developer.to_string(),
+                    "version": p.version,
+                    "pdd_hash": p.pddHash.to_string(),
+                    "pdd_uri": p.pddUri,
+                    "registered_at": format_time(p.registeredAt),
+                    "crediting_period": if p.creditingEnd == 0 { Value::Null } else {
+                        json!(format!("{}..{}", format_time(p.creditingStart), format_time(p.creditingEnd)))
+                    },
+                }))?;
                 Ok(Outcome::Success)
             }
         }
@@ -518,7 +531,6 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                 let (start, end) = (s.periodStart, s.periodEnd);
                 let (id, o) = reg.submit_report(s).await?;
                 done(
-                    &c,
                     &o,
                     json!({"mrv_id": id, "project_id": doc.properties.project_id,
                     "period": format!("{}..{}", format_time(start), format_time(end)),
@@ -536,7 +548,6 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                     .verify_report(*mrv_id, !reject, amount_kg.unwrap_or(0), h)
                     .await?;
                 done(
-                    &c,
                     &o,
                     json!({"mrv_id": mrv_id, "status": if *reject { "rejected" } else { "verified" },
                     "amount_kg": amount_kg.unwrap_or(0).to_string()}),
@@ -554,28 +565,24 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                     .submit_attestation(*mrv_id, onchain, verifier, sig)
                     .await?;
                 done(
-                    &c,
                     &o,
                     json!({"mrv_id": mrv_id, "verifier": verifier.to_string(), "outcome": att.outcome}),
                 )
             }
             MrvCommand::Show { mrv_id } => {
                 let r = reg.report(*mrv_id).await?;
-                emit(
-                    c.json,
-                    &json!({
-                        "mrv_id": r.mrvId,
-                        "project_id": reg.project_id_of(r.projectKey).await?,
-                        "status": name(&MRV_STATUS, r.status),
-                        "period": format!("{}..{}", format_time(r.periodStart), format_time(r.periodEnd)),
-                        "mrv_hash": r.mrvHash.to_string(),
-                        "dataset_commitment": r.datasetCommitment.to_string(),
-                        "uri": r.uri,
-                        "submitter": r.submitter.to_string(),
-                        "verifier": r.verifier.to_string(),
-                        "verified_amount_kg": r.verifiedAmountKg.to_string(),
-                    }),
-                )?;
+                emit(&json!({
+                    "mrv_id": r.mrvId,
+                    "project_id": reg.project_id_of(r.projectKey).await?,
+                    "status": name(&MRV_STATUS, r.status),
+                    "period": format!("{}..{}", format_time(r.periodStart), format_time(r.periodEnd)),
+                    "mrv_hash": r.mrvHash.to_string(),
+                    "dataset_commitment": r.datasetCommitment.to_string(),
+                    "uri": r.uri,
+                    "submitter": r.submitter.to_string(),
+                    "verifier": r.verifier.to_string(),
+                    "verified_amount_kg": r.verifiedAmountKg.to_string(),
+                }))?;
                 Ok(Outcome::Success)
             }
             MrvCommand::Attest(_) => unreachable!("handled above"),
@@ -620,12 +627,56 @@ enum CruCommand {
         #[arg(long, value_name = "ITMO_REFERENCE")]
         article6: Option<String>,
     },
-    /// Transfer a token to another account (holder).
+    /// Transfer a token, or AMOUNT tonnes of it, to another account (holder).
+    ///
+    /// With --amount below what the token holds, that many tonnes (its last serials) are
+    /// split off into a new token first, and the new token is transferred: two
+    /// transactions.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr cru transfer 1 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC --private-key $HOLDER_KEY
+    ///   ogcr cru transfer 1 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC --amount 100 --private-key $HOLDER_KEY
+    #[command(verbatim_doc_comment)]
     Transfer {
         /// Token id.
         token_id: U256,
         /// Receiver.
         to: String,
+        /// Tonnes to transfer (default: the whole token).
+        #[arg(long)]
+        amount: Option<u64>,
+    },
+    /// Set a token's compliance labels (registry operator): exactly the ones given, so
+    /// neither flag clears them.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr cru label 1 --corsia --private-key $OPERATOR_KEY
+    ///   ogcr cru label 1 --article6 KE-ITMO-2026-0001 --private-key $OPERATOR_KEY
+    #[command(verbatim_doc_comment)]
+    Label {
+        /// Token id.
+        token_id: U256,
+        /// CORSIA eligible.
+        #[arg(long)]
+        corsia: bool,
+        /// Article 6 authorised, with this ITMO reference.
+        #[arg(long, value_name = "ITMO_REFERENCE")]
+        article6: Option<String>,
+    },
+    /// Retire whole tokens in one transaction (holder): all of them or none.
+    ///
+    /// Example:
+    ///
+    ///   ogcr cru retire-batch 4 5 6 --beneficiary "Acme Airlines" --reason corsia --private-key $HOLDER_KEY
+    #[command(verbatim_doc_comment)]
+    RetireBatch {
+        /// Token ids.
+        #[arg(required = true, num_args = 1..)]
+        token_ids: Vec<U256>,
+        #[command(flatten)]
+        claim: Claim,
     },
     /// Split AMOUNT tonnes (the last serials) of a token into a new token.
     Split {
@@ -635,29 +686,20 @@ enum CruCommand {
         amount: u64,
     },
     /// Retire a token, or part of it (holder).
+    ///
+    /// Examples:
+    ///
+    ///   ogcr cru retire 1 --beneficiary "Acme Airlines" --private-key $HOLDER_KEY
+    ///   ogcr cru retire 1 --amount 250 --beneficiary "Acme Airlines" --reason corsia --private-key $HOLDER_KEY
+    #[command(verbatim_doc_comment)]
     Retire {
         /// Token id.
         token_id: U256,
         /// Tonnes to retire (default: all).
         #[arg(long)]
         amount: Option<u64>,
-        /// Beneficiary name.
-        #[arg(long)]
-        beneficiary: String,
-        /// Beneficiary identifier (LEI, DID, …).
-        #[arg(long, default_value = "")]
-        beneficiary_id: String,
-        /// 1 voluntary offsetting, 2 CORSIA, 3 NDC / Article 6, 4 other compliance, 0
-        /// unspecified (the contract refuses any other code).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=4))]
-        reason_code: u8,
-        /// Free-text detail.
-        #[arg(long, default_value = "")]
-        detail: String,
-        /// Where the registry's API and explorer are served: the retirement certificate's
-        /// URL printed is `<api-url>/retirements/<id>`.
-        #[arg(long, env = "OGCR_API_URL", default_value = "http://127.0.0.1:8080")]
-        api_url: String,
+        #[command(flatten)]
+        claim: Claim,
     },
     /// Cancel a token, or part of it (registry operator).
     Cancel {
@@ -686,10 +728,79 @@ enum CruCommand {
     },
 }
 
+/// Why units are retired: the reasons ICarbonRemovalUnit documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Reason {
+    /// Code 0.
+    Unspecified,
+    /// Voluntary offsetting (code 1).
+    Voluntary,
+    /// CORSIA offsetting (code 2).
+    Corsia,
+    /// NDC / Article 6 use (code 3).
+    Ndc,
+    /// Other compliance (code 4).
+    Compliance,
+}
+
+/// The retirement claim of `cru retire` and `cru retire-batch`.
+#[derive(Debug, Args)]
+struct Claim {
+    /// Beneficiary name.
+    #[arg(long)]
+    beneficiary: String,
+    /// Beneficiary identifier (LEI, DID, …).
+    #[arg(long, default_value = "")]
+    beneficiary_id: String,
+    /// Why (default: voluntary).
+    #[arg(long, value_enum, conflicts_with = "reason_code")]
+    reason: Option<Reason>,
+    /// The reason as its code: 0 unspecified, 1 voluntary offsetting, 2 CORSIA, 3 NDC /
+    /// Article 6, 4 other compliance (the contract refuses any other).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=4))]
+    reason_code: Option<u8>,
+    /// Free-text detail.
+    #[arg(long, default_value = "")]
+    detail: String,
+    /// Where the registry's API and explorer are served: the retirement certificate's URL
+    /// printed is `<api-url>/retirements/<id>`.
+    #[arg(long, env = "OGCR_API_URL", default_value = "http://127.0.0.1:8080")]
+    api_url: String,
+}
+
+impl Claim {
+    fn info(&self) -> RetirementInfo {
+        RetirementInfo {
+            reasonCode: self
+                .reason_code
+                .unwrap_or(self.reason.unwrap_or(Reason::Voluntary) as u8),
+            beneficiary: self.beneficiary.clone(),
+            beneficiaryId: self.beneficiary_id.clone(),
+            detail: self.detail.clone(),
+        }
+    }
+
+    fn certificate(&self, id: U256) -> String {
+        format!("{}/retirements/{id}", self.api_url.trim_end_matches('/'))
+    }
+}
+
+/// Label bits of `--corsia` and `--article6` and their names.
+fn label_bits(corsia: bool, article6: bool) -> u8 {
+    u8::from(corsia) | if article6 { 2 } else { 0 }
+}
+
+fn label_names(bits: u8) -> Vec<&'static str> {
+    [(1, "corsia"), (2, "article6")]
+        .into_iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| n)
+        .collect()
+}
+
 pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
     block_on(async {
         let reg = a.chain.registry().await?;
-        let c = &a.chain;
         match &a.command {
             CruCommand::Issue {
                 mrv,
@@ -716,20 +827,85 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                 };
                 let (id, buffer_id, o) = reg.issue(p).await?;
                 done(
-                    c,
                     &o,
                     json!({"token_id": id.to_string(),
                     "buffer_token_id": if buffer_id.is_zero() { Value::Null } else { json!(buffer_id.to_string()) }}),
                 )
             }
-            CruCommand::Transfer { token_id, to } => {
-                let o = reg.transfer(*token_id, parse_address(to)?).await?;
-                done(c, &o, json!({"token_id": token_id.to_string(), "to": to}))
+            CruCommand::Transfer {
+                token_id,
+                to,
+                amount,
+            } => {
+                let to_address = parse_address(to)?;
+                let held = reg.token(*token_id).await?.0.amount;
+                match amount {
+                    Some(0) => anyhow::bail!("--amount 0: give the tonnes to transfer, 1 or more"),
+                    Some(n) if *n < held => {
+                        let (part, split) = reg.split(*token_id, *n).await?;
+                        let o = reg.transfer(part, to_address).await.with_context(|| {
+                            format!(
+                                "{n} t of token {token_id} were split off into token {part} \
+                                 (tx {:#x}), which is still yours: the transfer failed; send it \
+                                 with `ogcr cru transfer {part} {to}`",
+                                split.tx_hash
+                            )
+                        })?;
+                        done(
+                            &o,
+                            json!({"token_id": part.to_string(), "split_from": token_id.to_string(),
+                                "split_tx_hash": format!("{:#x}", split.tx_hash),
+                                "amount_t": n, "to": to}),
+                        )
+                    }
+                    Some(n) if *n > held => anyhow::bail!(
+                        "token {token_id} holds {held} t; transferring {n} t is more than it holds"
+                    ),
+                    _ => {
+                        let o = reg.transfer(*token_id, to_address).await?;
+                        done(
+                            &o,
+                            json!({"token_id": token_id.to_string(), "amount_t": held, "to": to}),
+                        )
+                    }
+                }
+            }
+            CruCommand::Label {
+                token_id,
+                corsia,
+                article6,
+            } => {
+                let (before, _, _) = reg.token(*token_id).await?;
+                let bits = label_bits(*corsia, article6.is_some());
+                let o = reg
+                    .set_labels(*token_id, bits, article6.as_deref().unwrap_or(""))
+                    .await?;
+                done(
+                    &o,
+                    json!({"token_id": token_id.to_string(),
+                        "labels_before": label_names(before.labels),
+                        "labels": label_names(bits),
+                        "itmo_reference": article6}),
+                )
+            }
+            CruCommand::RetireBatch { token_ids, claim } => {
+                let mut tonnes = 0;
+                for id in token_ids {
+                    tonnes += reg.token(*id).await?.0.amount;
+                }
+                let (ids, o) = reg.retire_batch(token_ids, claim.info()).await?;
+                done(
+                    &o,
+                    json!({
+                        "retired_token_ids": ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "amount_t": tonnes,
+                        "certificate_urls": ids.iter().map(|id| claim.certificate(*id)).collect::<Vec<_>>(),
+                    }),
+                )
             }
             CruCommand::Split { token_id, amount } => {
                 let (id, o) = reg.split(*token_id, *amount).await?;
                 done(
-                    c,
                     &o,
                     json!({"token_id": token_id.to_string(), "new_token_id": id.to_string()}),
                 )
@@ -737,28 +913,17 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
             CruCommand::Retire {
                 token_id,
                 amount,
-                beneficiary,
-                beneficiary_id,
-                reason_code,
-                detail,
-                api_url,
+                claim,
             } => {
                 let amount = whole(&reg, *token_id, *amount).await?;
-                let info = RetirementInfo {
-                    reasonCode: *reason_code,
-                    beneficiary: beneficiary.clone(),
-                    beneficiaryId: beneficiary_id.clone(),
-                    detail: detail.clone(),
-                };
-                let (id, o) = reg.retire(*token_id, amount, info).await?;
+                let (id, o) = reg.retire(*token_id, amount, claim.info()).await?;
                 done(
-                    c,
                     &o,
                     json!({
                         "retired_token_id": id.to_string(),
                         "retirement_id": id.to_string(),
                         "amount_t": amount,
-                        "certificate_url": format!("{}/retirements/{id}", api_url.trim_end_matches('/')),
+                        "certificate_url": claim.certificate(id),
                     }),
                 )
             }
@@ -770,7 +935,6 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                 let amount = whole(&reg, *token_id, *amount).await?;
                 let (id, o) = reg.cancel(*token_id, amount, reason).await?;
                 done(
-                    c,
                     &o,
                     json!({"cancelled_token_id": id.to_string(), "amount_t": amount}),
                 )
@@ -792,21 +956,18 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                     }),
                     None => Value::Null,
                 };
-                emit(
-                    c.json,
-                    &json!({
-                        "token_id": token_id.to_string(),
-                        "owner": owner.to_string(),
-                        "status": name(&UNIT_STATUS, u.status),
-                        "amount_t": u.amount,
-                        "serials": format!("{}-{}", u.serialStart, end),
-                        "mrv_id": u.mrvId,
-                        "vintage": u.vintage,
-                        "labels": u.labels,
-                        "itmo_reference": itmo,
-                        "retirement": retirement,
-                    }),
-                )?;
+                emit(&json!({
+                    "token_id": token_id.to_string(),
+                    "owner": owner.to_string(),
+                    "status": name(&UNIT_STATUS, u.status),
+                    "amount_t": u.amount,
+                    "serials": format!("{}-{}", u.serialStart, end),
+                    "mrv_id": u.mrvId,
+                    "vintage": u.vintage,
+                    "labels": u.labels,
+                    "itmo_reference": itmo,
+                    "retirement": retirement,
+                }))?;
                 Ok(Outcome::Success)
             }
             CruCommand::List { owner } => {
@@ -818,7 +979,7 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                         "amount_t": u.amount, "serials": format!("{}-{}", u.serialStart, u.serialStart + u.amount - 1),
                         "vintage": u.vintage}));
                 }
-                emit(c.json, &Value::Array(rows))?;
+                emit(&Value::Array(rows))?;
                 Ok(Outcome::Success)
             }
         }

@@ -10,7 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 /// Options shared by the chain commands.
 mod chain;
@@ -24,10 +24,14 @@ mod export;
 mod index;
 /// Reading command arguments that hold JSON inline or as `@file`.
 mod input;
+/// Account and transaction views.
+mod inspect;
 /// Write API keys and the audit log.
 mod keys;
 /// Deploy, roles, pause, project, mrv and cru commands.
 mod lifecycle;
+/// How commands print: JSON, records, tables, errors.
+mod output;
 /// The read API server.
 mod serve;
 /// Ctrl-C and SIGTERM.
@@ -70,6 +74,11 @@ struct Cli {
     #[arg(long, global = true, env = "OGCR_LOG", default_value = "warn")]
     log: String,
 
+    /// Print JSON instead of text: results on stdout, and a failure as
+    /// `{"error": {"message", "causes"}}` on stderr (exit status 2).
+    #[arg(long, global = true)]
+    json: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -81,10 +90,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     Deploy(lifecycle::DeployArgs),
     Roles(lifecycle::RolesArgs),
-    /// Pause every state-changing registry function (administrator or registry operator).
     Pause(lifecycle::PauseArgs),
-    /// Lift the pause (administrator).
-    Unpause(lifecycle::PauseArgs),
+    Unpause(lifecycle::UnpauseArgs),
     Project(lifecycle::ProjectArgs),
     Mrv(lifecycle::MrvArgs),
     Cru(lifecycle::CruArgs),
@@ -98,6 +105,21 @@ enum Command {
     Users(users::UsersArgs),
     #[command(name = "oauth")]
     OAuth(clients::OAuthArgs),
+    Account(inspect::AccountArgs),
+    Tx(inspect::TxArgs),
+    /// Print a completion script for SHELL on stdout.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr completions bash > ~/.local/share/bash-completion/completions/ogcr
+    ///   ogcr completions zsh > "${fpath[1]}/_ogcr"
+    ///   ogcr completions fish > ~/.config/fish/completions/ogcr.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// What a command reports to the shell: success, or a negative result (exit 1).
@@ -111,8 +133,22 @@ enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::set_json(cli.json);
+    if !matches!(
+        cli.command,
+        Command::Serve(_) | Command::Up(_) | Command::Index(_)
+    ) {
+        // A short-lived command whose reader went away (`ogcr cru list … | head -1`) ends
+        // quietly, as Unix tools do, instead of panicking on the broken pipe. The servers keep
+        // Rust's default (ignored): a closed socket or child pipe must not end them.
+        // SAFETY: called before any thread starts; SIG_DFL is a valid disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     ogcr_client::registry::ensure_tls_provider();
     tracing_subscriber::fmt()
+        .with_ansi(output::stderr_styled())
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&cli.log)
@@ -124,8 +160,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Deploy(args) => lifecycle::deploy(args),
         Command::Roles(args) => lifecycle::roles(args),
-        Command::Pause(args) => lifecycle::pause(args, true),
-        Command::Unpause(args) => lifecycle::pause(args, false),
+        Command::Pause(args) => lifecycle::pause(args),
+        Command::Unpause(args) => lifecycle::unpause(args),
         Command::Project(args) => lifecycle::project(args),
         Command::Mrv(args) => lifecycle::mrv(args),
         Command::Cru(args) => lifecycle::cru(args),
@@ -138,12 +174,18 @@ fn main() -> ExitCode {
         Command::Clients(args) => clients::clients(args),
         Command::Users(args) => users::users(args),
         Command::OAuth(args) => clients::oauth(args),
+        Command::Account(args) => inspect::account(args),
+        Command::Tx(args) => inspect::tx(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "ogcr", &mut std::io::stdout());
+            Ok(Outcome::Success)
+        }
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Negative) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("ogcr: error: {e:#}");
+            output::error(&e);
             ExitCode::from(2)
         }
     }

@@ -39,7 +39,7 @@ pub(crate) struct ValidateArgs {
     /// An existing MRV of the registry to check against; repeatable.
     #[arg(long = "mrv")]
     reports: Vec<PathBuf>,
-    /// Output format.
+    /// Output format (`--json` is the same as `--format json`).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
@@ -98,7 +98,12 @@ pub(crate) fn run(args: ValidateArgs) -> Result<Outcome> {
         DocumentKind::Pdd => "PDD",
         DocumentKind::Mrv => "MRV",
     });
-    match args.format {
+    let format = if crate::output::json() {
+        Format::Json
+    } else {
+        args.format
+    };
+    match format {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({

@@ -650,6 +650,26 @@ impl Registry {
         Ok((id, (&r).into()))
     }
 
+    /// Retires every unit of each of `token_ids` in one transaction (the contract's
+    /// `retireBatch`: all or none); returns the retired token ids, in order.
+    pub async fn retire_batch(
+        &self,
+        token_ids: &[U256],
+        info: RetirementInfo,
+    ) -> Result<(Vec<U256>, TxOutcome)> {
+        let r = self
+            .send(
+                self.cru().retireBatch(token_ids.to_vec(), info),
+                "retireBatch",
+            )
+            .await?;
+        let ids = events::<CarbonRemovalUnit::CRURetired>(&r, self.cru_address())
+            .into_iter()
+            .map(|e| e.tokenId)
+            .collect();
+        Ok((ids, (&r).into()))
+    }
+
     /// Cancels `amount` tonnes of a token (REGISTRY_OPERATOR); returns the cancelled token id.
     pub async fn cancel(
         &self,

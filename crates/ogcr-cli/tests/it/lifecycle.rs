@@ -411,6 +411,109 @@ fn full_lifecycle_through_the_cli() {
     cli.ok(Some(0), &["unpause"]);
 
     crate::index::check_lifecycle_index(&cli);
+
+    // Issue 16's commands, after the index check (which expects the chain as above).
+    cli.ok(Some(4), &["pause"]);
+    assert_eq!(cli.ok(None, &["pause", "status"])["paused"], true);
+    cli.ok(Some(0), &["unpause"]);
+    assert_eq!(cli.ok(None, &["pause", "status"])["paused"], false);
+    // Labels are replaced by exactly the ones given.
+    let l = cli.ok(
+        Some(4),
+        &["cru", "label", "1", "--article6", "KE-ITMO-2026-0001"],
+    );
+    assert_eq!(l["labels_before"], serde_json::json!(["corsia"]));
+    assert_eq!(l["labels"], serde_json::json!(["article6"]));
+    assert_eq!(
+        cli.ok(None, &["cru", "show", "1"])["itmo_reference"],
+        "KE-ITMO-2026-0001"
+    );
+    // A partial transfer splits, then sends the new token; over-transfer sends nothing.
+    cli.fails(
+        Some(1),
+        &["cru", "transfer", "1", HOLDER, "--amount", "751"],
+        "token 1 holds 750 t; transferring 751 t is more than it holds",
+    );
+    let t = cli.ok(
+        Some(1),
+        &["cru", "transfer", "1", HOLDER, "--amount", "100"],
+    );
+    assert_eq!(t["split_from"], "1");
+    assert_eq!(t["amount_t"], 100);
+    let part = t["token_id"].as_str().unwrap().to_owned();
+    let shown = cli.ok(None, &["cru", "show", &part]);
+    assert_eq!(
+        (shown["owner"].as_str(), shown["amount_t"].as_u64()),
+        (Some(HOLDER), Some(100))
+    );
+    assert_eq!(cli.ok(None, &["cru", "show", "1"])["amount_t"], 650);
+    // retire-batch: whole tokens in one transaction, the reason by name.
+    let b = cli.ok(
+        Some(5),
+        &[
+            "cru",
+            "retire-batch",
+            &part,
+            "--beneficiary",
+            "Acme Airlines",
+            "--reason",
+            "corsia",
+        ],
+    );
+    assert_eq!(b["retired_token_ids"], serde_json::json!([part.clone()]));
+    assert_eq!(b["amount_t"], 100);
+    let r = cli.ok(None, &["cru", "show", &part]);
+    assert_eq!(r["retirement"]["reason"], "CORSIA offsetting");
+    // The transaction decoded.
+    let tx = cli.ok(None, &["tx", "show", b["tx_hash"].as_str().unwrap()]);
+    assert_eq!(tx["status"], "success");
+    let events: Vec<&str> = tx["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert!(events.contains(&"CRURetired"), "{tx}");
+    assert_eq!(tx["events"][0]["contract"], "CarbonRemovalUnit");
+    // An account's roles and holdings.
+    let acct = cli.ok(None, &["account", "show", OPERATOR]);
+    assert_eq!(
+        acct["roles"],
+        serde_json::json!(["registry_operator"]),
+        "{acct}"
+    );
+    assert_eq!(acct["tonnes_by_status"]["buffer"], 100, "{acct}");
+    let out = cli.run(None, &["account", "show", HOLDER]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("token_id\tstatus"),
+        "a table on a pipe: {text}"
+    );
+    // Errors under --json are JSON on stderr, exit 2.
+    let out = cli.run(None, &["cru", "show", "999", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&out.stderr).expect("a JSON error");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("999"),
+        "{err}"
+    );
+    // A closed pipe ends a listing quietly (no panic message).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ogcr"))
+        .current_dir(cli.dir.path())
+        .env("OGCR_RPC_URL", &cli.rpc)
+        .env("OGCR_NETWORKS", root().join("deploy/networks.toml"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
