@@ -357,8 +357,12 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
             } => {
                 let (text, doc) = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
                 let id = doc.id().to_owned();
-                let stored = documents::store(docs_dir, &text)?;
+                let prepared = documents::prepare(docs_dir, &text)?;
                 let ext = external_registry.as_deref().zip(external_id.as_deref());
+                // Stored only once the chain would take it (roles, pause, a taken id).
+                reg.check_register_project(&id, prepared.stored.hash, &prepared.stored.uri, ext)
+                    .await?;
+                let stored = prepared.write()?;
                 let o = reg
                     .register_project(&id, stored.hash, &stored.uri, ext)
                     .await?;
@@ -374,7 +378,10 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
                 docs_dir,
             } => {
                 let (text, _) = read_document(pdd, ogcr_core::DocumentKind::Pdd)?;
-                let stored = documents::store(docs_dir, &text)?;
+                let prepared = documents::prepare(docs_dir, &text)?;
+                reg.check_revise_pdd(project_id, prepared.stored.hash, &prepared.stored.uri)
+                    .await?;
+                let stored = prepared.write()?;
                 let o = reg.revise_pdd(project_id, stored.hash, &stored.uri).await?;
                 done(
                     &o,
@@ -522,12 +529,15 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                     serde_json::from_str(&json_arg(commitment, "commitment")?)
                         .context("invalid commitment json")?;
                 commitment.check_well_formed()?;
-                let stored = documents::store(docs_dir, &text)?;
+                let prepared = documents::prepare(docs_dir, &text)?;
                 let s = documents::report_submission(
                     &doc,
-                    &stored,
+                    &prepared.stored,
                     crate::chain::parse_hash(&commitment.commitment_hash)?,
                 )?;
+                // Stored only once the chain would take it (an overlapping period, roles).
+                reg.check_submit_report(s.clone()).await?;
+                let stored = prepared.write()?;
                 let (start, end) = (s.periodStart, s.periodEnd);
                 let (id, o) = reg.submit_report(s).await?;
                 done(

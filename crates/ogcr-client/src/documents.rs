@@ -29,25 +29,53 @@ pub struct StoredDocument {
 /// Canonicalises `text` (CS-01), stores it under `dir` as `<sha256hex>.json` unless it is
 /// there already, and returns its hash and URI.
 pub fn store(dir: &Path, text: &str) -> Result<StoredDocument> {
+    prepare(dir, text)?.write()
+}
+
+/// A document canonicalised and hashed, not written yet: what a command checks the chain
+/// with before it stores anything.
+#[derive(Debug, Clone)]
+pub struct PreparedDocument {
+    /// Where it will be stored, with its hash and URI.
+    pub stored: StoredDocument,
+    canonical: String,
+}
+
+impl PreparedDocument {
+    /// Writes the document (atomically; nothing when it is there already).
+    pub fn write(self) -> Result<StoredDocument> {
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| Error::Io { path, source }
+        };
+        let path = &self.stored.path;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        if !path.exists() {
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let tmp = dir.join(format!(".{name}.tmp"));
+            std::fs::write(&tmp, &self.canonical).map_err(io(&tmp))?;
+            std::fs::rename(&tmp, path).map_err(io(path))?;
+        }
+        Ok(self.stored)
+    }
+}
+
+/// Canonicalises and hashes `text` for storage under `dir`, writing nothing.
+pub fn prepare(dir: &Path, text: &str) -> Result<PreparedDocument> {
     let canonical = ogcr_core::cs01::canonical::canonical_summary(text)
         .map_err(|e| Error::Document(format!("the document must be a JSON object: {e}")))?;
     let hex = ogcr_core::cs01::commitment::sha256_hex(canonical.as_bytes());
     let hash: B256 = hex.parse().expect("a SHA-256 is 32 bytes of hex");
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| Error::Io { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let path = dir.join(format!("{hex}.json"));
-    if !path.exists() {
-        let tmp = dir.join(format!(".{hex}.json.tmp"));
-        std::fs::write(&tmp, &canonical).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-    }
-    Ok(StoredDocument {
-        hash,
-        uri: format!("{URI_PREFIX}{hex}"),
-        path,
+    Ok(PreparedDocument {
+        stored: StoredDocument {
+            hash,
+            uri: format!("{URI_PREFIX}{hex}"),
+            path: dir.join(format!("{hex}.json")),
+        },
+        canonical,
     })
 }
 

@@ -378,6 +378,17 @@ impl Registry {
         send_call(call, self.sender, &self.policy, what).await
     }
 
+    /// Runs a state-changing call as the sender without sending it: `Ok` when it would not
+    /// revert now.
+    async fn simulate<P: Provider, C: SolCall>(&self, call: SolCallBuilder<P, C>) -> Result<()> {
+        let from = self.require_sender()?;
+        call.from(from)
+            .call()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::from_contract(e, self.sender))
+    }
+
     async fn view<P: Provider, C: SolCall>(&self, call: SolCallBuilder<P, C>) -> Result<C::Return> {
         call.call()
             .await
@@ -460,6 +471,39 @@ impl Registry {
         Ok((&self.send(call, "registerProject").await?).into())
     }
 
+    /// Whether [`Registry::register_project`] would succeed now, without sending (a call
+    /// from the sender): the decoded revert when not.
+    pub async fn check_register_project(
+        &self,
+        project_id: &str,
+        pdd_hash: B256,
+        pdd_uri: &str,
+        external: Option<(&str, &str)>,
+    ) -> Result<()> {
+        let (reg, ext) = external.unwrap_or(("", ""));
+        let c = self.projects();
+        let call = c.registerProject(
+            project_id.into(),
+            pdd_hash,
+            pdd_uri.into(),
+            reg.into(),
+            ext.into(),
+        );
+        self.simulate(call).await
+    }
+
+    /// Whether [`Registry::revise_pdd`] would succeed now, without sending.
+    pub async fn check_revise_pdd(
+        &self,
+        project_id: &str,
+        pdd_hash: B256,
+        pdd_uri: &str,
+    ) -> Result<()> {
+        let c = self.projects();
+        self.simulate(c.revisePDD(project_id.into(), pdd_hash, pdd_uri.into()))
+            .await
+    }
+
     /// Replaces the PDD of a draft or rejected project.
     pub async fn revise_pdd(
         &self,
@@ -536,6 +580,14 @@ impl Registry {
     }
 
     // -------------------------------------------------------------------- MRV
+
+    /// Whether [`Registry::submit_report`] would succeed now, without sending.
+    pub async fn check_submit_report(&self, s: ReportSubmission) -> Result<()> {
+        let hint = self
+            .view(self.mrv().findPrevHint(s.projectId.clone(), s.periodStart))
+            .await?;
+        self.simulate(self.mrv().submitReport(s, hint)).await
+    }
 
     /// Submits a monitoring report; finds the ordering hint itself. Returns the report id.
     pub async fn submit_report(&self, s: ReportSubmission) -> Result<(u64, TxOutcome)> {

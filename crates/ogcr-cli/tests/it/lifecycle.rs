@@ -196,6 +196,27 @@ fn full_lifecycle_through_the_cli() {
         &["project", "register", &pdd],
         "project OGCR-BR-0001 already exists",
     );
+    // A refused command stores nothing (the pre-flight comes first): another PDD by an account
+    // without the developer role.
+    let stored = || {
+        std::fs::read_dir(cli.dir.path().join("ogcr-documents"))
+            .unwrap()
+            .count()
+    };
+    let before = stored();
+    let mut other: Value = serde_json::from_str(&std::fs::read_to_string(&pdd).unwrap()).unwrap();
+    other["id"] = "OGCR-BR-0099".into();
+    std::fs::write(cli.path("other.geojson"), other.to_string()).unwrap();
+    cli.fails(
+        Some(5),
+        &["project", "register", &cli.path("other.geojson")],
+        "lacks the developer role",
+    );
+    assert_eq!(
+        stored(),
+        before,
+        "a refused registration wrote its document"
+    );
     cli.fails(
         Some(2),
         &["project", "submit", "OGCR-BR-0001"],
@@ -268,6 +289,7 @@ fn full_lifecycle_through_the_cli() {
         ],
         "MRV period 2024-07-01..2025-01-01 overlaps report 1",
     );
+    assert_eq!(stored(), before + 1, "a refused report wrote its document");
 
     // Verifier signs offline; anyone relays; reuse refused.
     let att = cli.run(
