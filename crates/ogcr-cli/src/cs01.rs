@@ -131,7 +131,7 @@ enum SchemeArg {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct AttestArgs {
+struct AttestArgs {
     /// The dataset commitment: JSON inline or @file.json.
     commitment: String,
     /// Verifier identifier (accredited body id or DID).
@@ -240,17 +240,6 @@ fn commit(a: &CommitArgs) -> Result<Outcome> {
 
 /// `ogcr mrv attest`: an EIP-712 attestation for the MRVRegistry of a deployment manifest,
 /// signed offline (chain id and contract come from the manifest unless given).
-pub(crate) fn attest_for_deployment(
-    mut a: AttestArgs,
-    chain_id: u64,
-    contract: String,
-) -> Result<Outcome> {
-    a.scheme = SchemeArg::Eip712;
-    a.chain_id.get_or_insert(chain_id);
-    a.contract.get_or_insert(contract);
-    attest(&a)
-}
-
 fn attest(a: &AttestArgs) -> Result<Outcome> {
     let text = json_arg(&a.commitment, "commitment")?;
     let commitment: DatasetCommitment =

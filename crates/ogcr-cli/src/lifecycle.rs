@@ -17,7 +17,6 @@ use serde_json::{Value, json};
 use crate::{
     Outcome,
     chain::{ChainArgs, block_on, hash_or_file, parse_address, parse_time, tx_fields},
-    cs01::AttestArgs,
     input::json_arg,
     output::emit,
 };
@@ -486,8 +485,7 @@ enum MrvCommand {
         #[command(flatten)]
         report: ReportArgs,
     },
-    /// Sign an EIP-712 attestation offline for this deployment's MRVRegistry (no chain access).
-    Attest(Box<AttestArgs>),
+    Attest(Box<crate::attest::AttestArgs>),
     /// Relay a verifier's signed EIP-712 attestation (anyone may send it).
     SubmitAttestation {
         /// The report id.
@@ -505,13 +503,7 @@ enum MrvCommand {
 pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
     let c = a.chain.clone();
     if let MrvCommand::Attest(args) = a.command {
-        let network = c.network()?;
-        let manifest = c.manifest(&network)?;
-        return crate::cs01::attest_for_deployment(
-            *args,
-            manifest.chain_id,
-            manifest.contracts.mrv_registry.address.to_string(),
-        );
+        return crate::attest::attest(*args, &c);
     }
     block_on(async {
         let reg = c.registry().await?;

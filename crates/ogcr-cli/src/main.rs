@@ -12,6 +12,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 
+/// `ogcr mrv attest`.
+mod attest;
 /// Options shared by the chain commands.
 mod chain;
 /// OAuth 2.0 clients and the access-token signing key.

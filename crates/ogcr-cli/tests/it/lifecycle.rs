@@ -291,26 +291,52 @@ fn full_lifecycle_through_the_cli() {
     );
     assert_eq!(stored(), before + 1, "a refused report wrote its document");
 
-    // Verifier signs offline; anyone relays; reuse refused.
-    let att = cli.run(
-        None,
-        &[
+    // Verifier signs; anyone relays; reuse refused. No placeholder is signed: what is neither
+    // given nor on chain is refused, naming the flag; a commitment the report did not anchor
+    // is refused.
+    fn attest<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
             "mrv",
             "attest",
-            &format!("@{}", cli.path("c.json")),
             "--verifier-id",
             "did:ogcr:verifier:acme",
-            "--project-id",
-            "OGCR-BR-0001",
-            "--methodology",
-            "VM0047-v1.0",
-            "--key",
-            KEYS[3],
             "--amount-kg",
             "1250500",
+        ];
+        args.extend_from_slice(extra);
+        args
+    }
+    let c_arg = format!("@{}", cli.path("c.json"));
+    let c2_arg = format!("@{}", cli.path("c2.json"));
+    cli.fails(
+        Some(3),
+        &attest(&[&c_arg, "--report-hash", &report_hash]),
+        "give --project-id",
+    );
+    cli.fails(
+        Some(3),
+        &attest(&[
+            &c_arg,
+            "--mrv",
+            "1",
             "--report-hash",
-            &report_hash,
-        ],
+            &format!("0x{}", "0".repeat(64)),
+        ]),
+        "all zeros",
+    );
+    cli.fails(
+        Some(3),
+        &attest(&[&c2_arg, "--mrv", "1", "--report-hash", &report_hash]),
+        "is not the one report 1 anchored",
+    );
+    let missing = cli.run(Some(3), &attest(&[&c_arg, "--mrv", "1"]));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("--report"),
+        "a report is required"
+    );
+    let att = cli.run(
+        Some(3),
+        &attest(&[&c_arg, "--mrv", "1", "--report-hash", &report_hash]),
     );
     assert!(
         att.status.success(),
@@ -318,6 +344,22 @@ fn full_lifecycle_through_the_cli() {
         String::from_utf8_lossy(&att.stderr)
     );
     std::fs::write(cli.path("att.json"), &att.stdout).unwrap();
+    let signed: Value = serde_json::from_slice(&att.stdout).unwrap();
+    let scope = &signed["scope"];
+    assert_eq!(
+        (
+            scope["projectId"].as_str(),
+            scope["methodologyVersion"].as_str(),
+            scope["reportingPeriod"].as_str()
+        ),
+        (
+            Some("OGCR-BR-0001"),
+            Some("VM0047"),
+            Some("2024-01-01..2025-01-01")
+        ),
+        "{signed}"
+    );
+    assert!(cli.dir.path().join(".ogcr/attestations.json").exists());
     let relay = cli.ok(
         Some(5),
         &[
