@@ -15,17 +15,30 @@ fn up_serves_the_registry_and_resumes_after_ctrl_c() {
     assert_eq!(health["chain_id"], 31337);
     assert!(dir.path().join("deploy/31337.json").exists());
 
-    // The CLI drives the chain `ogcr up` started; the API shows it.
-    let pdd = root().join("crates/ogcr-core/examples-data/pdd-br-reforestation.geojson");
+    // The CLI drives the chain `ogcr up` started, found through the profile it wrote (no
+    // --rpc-url); the API shows it. A flag still wins over the profile.
+    let profile = std::fs::read_to_string(dir.path().join(".ogcr/profile.toml")).unwrap();
     let rpc = format!("http://127.0.0.1:{anvil_port}");
+    assert!(
+        profile.contains(&format!("rpc_url = \"{rpc}\"")),
+        "{profile}"
+    );
+    assert!(
+        profile.contains(&format!("api_url = \"http://127.0.0.1:{api_port}\"")),
+        "{profile}"
+    );
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let (ok, _, err) = ogcr(dir.path(), &["pause", "status", "--rpc-url", &closed]);
+    assert!(!ok && err.contains(&closed), "the flag wins: {err}");
+    let (ok, out, err) = ogcr(dir.path(), &["pause", "status", "--json"]);
+    assert!(ok && out.contains("false"), "{out}{err}");
+    let pdd = root().join("crates/ogcr-core/examples-data/pdd-br-reforestation.geojson");
     let (ok, _, err) = ogcr(
         dir.path(),
         &[
             "project",
             "register",
             pdd.to_str().unwrap(),
-            "--rpc-url",
-            &rpc,
             "--private-key",
             DEVELOPER_KEY,
         ],

@@ -34,6 +34,8 @@ mod keys;
 mod lifecycle;
 /// How commands print: JSON, records, tables, errors.
 mod output;
+/// The stack profile `ogcr up` writes and every command reads.
+mod profile;
 /// The read API server.
 mod serve;
 /// Ctrl-C and SIGTERM.
@@ -80,6 +82,11 @@ struct Cli {
     /// `{"error": {"message", "causes"}}` on stderr (exit status 2).
     #[arg(long, global = true)]
     json: bool,
+
+    /// The stack profile to read settings from (`ogcr up` writes `.ogcr/profile.toml`, read by
+    /// default when present; `none`: read none). A flag or an OGCR_* variable still wins.
+    #[arg(long, global = true, env = "OGCR_PROFILE", value_name = "FILE")]
+    profile: Option<std::path::PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -134,8 +141,20 @@ enum Outcome {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     output::set_json(cli.json);
+    // `ogcr up` writes the profile; every other command reads it, then parses again so the
+    // profile's values stand where no flag or variable gave one.
+    if !matches!(cli.command, Command::Up(_)) {
+        match profile::apply(cli.profile.as_deref()) {
+            Ok(Some(_)) => cli = Cli::parse(),
+            Ok(None) => {}
+            Err(e) => {
+                output::error(&e);
+                return ExitCode::from(2);
+            }
+        }
+    }
     if !matches!(
         cli.command,
         Command::Serve(_) | Command::Up(_) | Command::Index(_)

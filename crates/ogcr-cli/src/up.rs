@@ -470,6 +470,7 @@ async fn serve_all(args: &UpArgs, url: &str, local: bool) -> Result<Outcome> {
     let (listener, app, api_url) = api_args
         .bind(store.clone(), writes.as_ref(), Some(url))
         .await?;
+    write_profile(args, url, &api_url)?;
     banner(
         &manifest,
         url,
@@ -741,6 +742,53 @@ async fn start_indexer(
         cfg,
     )
     .await
+}
+
+/// Writes `<data-dir>/profile.toml`: what this stack is, for every command run beside it.
+fn write_profile(args: &UpArgs, rpc: &str, api: &str) -> Result<()> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let url = &args.db.database_url;
+    let database_url = match url
+        .strip_prefix("sqlite://")
+        .or_else(|| (!url.contains("://")).then_some(url.as_str()))
+    {
+        Some(path) => {
+            let (file, query) = path
+                .split_once('?')
+                .map_or((path, None), |(f, q)| (f, Some(q)));
+            let file = abs(Path::new(file)).display().to_string();
+            match query {
+                Some(q) => format!("sqlite://{file}?{q}"),
+                None => format!("sqlite://{file}"),
+            }
+        }
+        None => {
+            let (url, had) = crate::profile::without_password(url);
+            if had {
+                eprintln!(
+                    "profile: the database password is not written to the profile; give it as PGPASSWORD to commands run with it"
+                );
+            }
+            url
+        }
+    };
+    let path = args.data_dir.join("profile.toml");
+    crate::profile::Profile {
+        network: None,
+        rpc_url: Some(rpc.to_owned()),
+        networks: None,
+        manifest_dir: Some(abs(&args.manifest_dir)),
+        docs_dir: Some(abs(&args.documents_dir)),
+        database_url: Some(database_url),
+        api_url: Some(api.to_owned()),
+        attestations: Some(abs(&args.data_dir.join("attestations.json"))),
+    }
+    .write(&path)?;
+    eprintln!(
+        "profile   {}   (ogcr commands run here use this stack)",
+        path.display()
+    );
+    Ok(())
 }
 
 fn banner(m: &Manifest, rpc: &str, api: &str, store: &Store, local: bool, explorer: bool) {
