@@ -48,6 +48,20 @@ fn up_serves_the_registry_and_resumes_after_ctrl_c() {
         v["pagination"]["total"] == 1 && v["data"][0]["properties"]["project_type"].is_string()
     });
     assert_eq!(p["data"][0]["properties"]["status"], "draft");
+    // The lists read the API the profile names.
+    let (ok, out, err) = ogcr(dir.path(), &["project", "list", "--json"]);
+    assert!(ok, "{err}");
+    let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed[0]["id"], "OGCR-BR-0001", "{out}");
+    let (ok, out, _) = ogcr(dir.path(), &["project", "list"]);
+    assert!(
+        ok && out.starts_with("project_id\tstatus") && out.contains("OGCR-BR-0001\tdraft"),
+        "{out}"
+    );
+    let (ok, out, err) = ogcr(dir.path(), &["mrv", "list", "OGCR-BR-0001", "--json"]);
+    assert!(ok && out.trim() == "[]", "{out}{err}");
+    let (ok, _, err) = ogcr(dir.path(), &["project", "list", "--status", "bogus"]);
+    assert!(!ok && err.contains("bogus"), "{err}");
     let events = up.ok("/events?limit=100")["pagination"]["total"].clone();
 
     let (ok, log) = up.interrupt();

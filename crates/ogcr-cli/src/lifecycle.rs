@@ -329,6 +329,15 @@ enum ProjectCommand {
         #[arg(long)]
         reason: String,
     },
+    /// List the registry's projects, from the read API (`ogcr up` or `ogcr serve`).
+    ///
+    /// Examples:
+    ///
+    ///   ogcr project list
+    ///   ogcr project list --status approved --type reforestation,biochar --country BR
+    ///   ogcr project list --sort created_at --desc --limit 10 --json
+    #[command(verbatim_doc_comment)]
+    List(crate::lists::ProjectListArgs),
     /// Show a project.
     Show {
         /// The project id.
@@ -345,6 +354,10 @@ fn read_document(path: &PathBuf, kind: ogcr_core::DocumentKind) -> Result<(Strin
 }
 
 pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
+    if let ProjectCommand::List(l) = &a.command {
+        block_on(crate::lists::projects(l))?;
+        return Ok(Outcome::Success);
+    }
     block_on(async {
         let reg = a.chain.registry().await?;
         match &a.command {
@@ -441,6 +454,7 @@ pub(crate) fn project(a: ProjectArgs) -> Result<Outcome> {
                 }))?;
                 Ok(Outcome::Success)
             }
+            ProjectCommand::List(_) => unreachable!("handled above"),
         }
     })
 }
@@ -498,12 +512,24 @@ enum MrvCommand {
         /// The report id.
         mrv_id: u64,
     },
+    /// List a project's monitoring reports, from the read API (`ogcr up` or `ogcr serve`).
+    ///
+    /// Examples:
+    ///
+    ///   ogcr mrv list OGCR-BR-0001
+    ///   ogcr mrv list OGCR-BR-0001 --status verified --sort period_start --desc
+    #[command(verbatim_doc_comment)]
+    List(crate::lists::MrvListArgs),
 }
 
 pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
     let c = a.chain.clone();
     if let MrvCommand::Attest(args) = a.command {
         return crate::attest::attest(*args, &c);
+    }
+    if let MrvCommand::List(l) = &a.command {
+        block_on(crate::lists::reports(l))?;
+        return Ok(Outcome::Success);
     }
     block_on(async {
         let reg = c.registry().await?;
@@ -587,7 +613,7 @@ pub(crate) fn mrv(a: MrvArgs) -> Result<Outcome> {
                 }))?;
                 Ok(Outcome::Success)
             }
-            MrvCommand::Attest(_) => unreachable!("handled above"),
+            MrvCommand::Attest(_) | MrvCommand::List(_) => unreachable!("handled above"),
         }
     })
 }

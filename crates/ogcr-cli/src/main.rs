@@ -32,6 +32,8 @@ mod inspect;
 mod keys;
 /// Deploy, roles, pause, project, mrv and cru commands.
 mod lifecycle;
+/// Project and report lists from the read API.
+mod lists;
 /// How commands print: JSON, records, tables, errors.
 mod output;
 /// The stack profile `ogcr up` writes and every command reads.
