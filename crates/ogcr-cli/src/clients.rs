@@ -262,8 +262,18 @@ pub(crate) struct OAuthArgs {
 #[derive(Debug, Subcommand)]
 enum OAuthCommand {
     /// Make a new signing key; the previous ones verify their tokens until they expire.
+    ///
+    /// Example:
+    ///
+    ///   ogcr oauth rotate-key --database-url sqlite://ogcr.db
+    #[command(verbatim_doc_comment)]
     RotateKey(DbOnly),
     /// List the signing keys (ids, created, retired; never the private part).
+    ///
+    /// Example:
+    ///
+    ///   ogcr oauth keys --database-url sqlite://ogcr.db
+    #[command(verbatim_doc_comment)]
     Keys(DbOnly),
 }
 

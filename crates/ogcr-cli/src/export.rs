@@ -42,8 +42,19 @@ pub(crate) struct ExportArgs {
 #[derive(Debug, Subcommand)]
 enum ExportCommand {
     /// The CAD Trust v2.0.2 baseline tables (one file per table, or one workbook).
+    ///
+    /// Examples:
+    ///
+    ///   ogcr export cadt --out exports/ --format csv
+    ///   ogcr export cadt --out exports/ --format xlsx --config export.toml
+    #[command(verbatim_doc_comment)]
     Cadt(CadtArgs),
     /// The Article 6 AEF tables T1–T5 of a host Party for a year.
+    ///
+    /// Example:
+    ///
+    ///   ogcr export aef --party KE --year 2026 --out exports/ --format xlsx
+    #[command(verbatim_doc_comment)]
     Aef(AefArgs),
 }
 

@@ -43,6 +43,12 @@ pub(crate) struct IndexArgs {
 #[derive(Debug, Subcommand)]
 enum IndexAction {
     /// Where the database stands: checkpoint, row counts, integrity problems.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr index status
+    ///   ogcr index status --database-url postgres://ogcr@127.0.0.1/ogcr --json
+    #[command(verbatim_doc_comment)]
     Status(StatusArgs),
 }
 

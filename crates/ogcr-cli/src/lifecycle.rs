@@ -149,6 +149,11 @@ pub(crate) struct RolesArgs {
 #[derive(Debug, Subcommand)]
 enum RolesCommand {
     /// Grant ROLE to ACCOUNT (administrator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr roles grant verifier 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --private-key $ADMIN_KEY
+    #[command(verbatim_doc_comment)]
     Grant {
         /// developer | validator | verifier | registry_operator
         role: String,
@@ -156,6 +161,11 @@ enum RolesCommand {
         account: String,
     },
     /// Revoke ROLE from ACCOUNT (administrator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr roles revoke verifier 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --private-key $ADMIN_KEY
+    #[command(verbatim_doc_comment)]
     Revoke {
         /// The role.
         role: String,
@@ -163,6 +173,11 @@ enum RolesCommand {
         account: String,
     },
     /// List the roles ACCOUNT holds.
+    ///
+    /// Example:
+    ///
+    ///   ogcr roles list 0x90F79bf6EB2c4f870365E785982E1f101E93b906
+    #[command(verbatim_doc_comment)]
     List {
         /// The account.
         account: String,
@@ -213,6 +228,11 @@ pub(crate) struct PauseArgs {
 #[derive(Debug, Subcommand)]
 enum PauseCommand {
     /// Whether the registry is paused (no signer needed).
+    ///
+    /// Example:
+    ///
+    ///   ogcr pause status --json
+    #[command(verbatim_doc_comment)]
     Status,
 }
 
@@ -262,6 +282,12 @@ pub(crate) struct ProjectArgs {
 #[derive(Debug, Subcommand)]
 enum ProjectCommand {
     /// Validate a PDD GeoJSON, store it (content-addressed) and register the project.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr project register pdd.geojson --private-key $DEVELOPER_KEY
+    ///   ogcr project register pdd.geojson --external-registry Verra --external-id 3989 --private-key $DEVELOPER_KEY
+    #[command(verbatim_doc_comment)]
     Register {
         /// The PDD GeoJSON file; its `id` is the project id.
         pdd: PathBuf,
@@ -276,6 +302,11 @@ enum ProjectCommand {
         docs_dir: PathBuf,
     },
     /// Replace the PDD of a draft or rejected project (new version).
+    ///
+    /// Example:
+    ///
+    ///   ogcr project revise OGCR-BR-0001 pdd-v2.geojson --private-key $DEVELOPER_KEY
+    #[command(verbatim_doc_comment)]
     Revise {
         /// The project id.
         project_id: String,
@@ -286,16 +317,31 @@ enum ProjectCommand {
         docs_dir: PathBuf,
     },
     /// Submit a draft project for validation (its developer).
+    ///
+    /// Example:
+    ///
+    ///   ogcr project submit OGCR-BR-0001 --private-key $DEVELOPER_KEY
+    #[command(verbatim_doc_comment)]
     Submit {
         /// The project id.
         project_id: String,
     },
     /// Mark a submitted project as under review (validator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr project review OGCR-BR-0001 --private-key $VALIDATOR_KEY
+    #[command(verbatim_doc_comment)]
     Review {
         /// The project id.
         project_id: String,
     },
     /// Validate a project and fix its crediting period (validator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr project validate OGCR-BR-0001 --report validation-report.pdf --justification "meets VM0047 v1.0" --crediting-start 2023-01-01 --crediting-end 2033-01-01 --private-key $VALIDATOR_KEY
+    #[command(verbatim_doc_comment)]
     Validate {
         /// The project id.
         project_id: String,
@@ -312,6 +358,11 @@ enum ProjectCommand {
         crediting_end: String,
     },
     /// Reject a project (validator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr project reject OGCR-BR-0001 --report validation-report.pdf --justification "baseline not conservative" --private-key $VALIDATOR_KEY
+    #[command(verbatim_doc_comment)]
     Reject {
         /// The project id.
         project_id: String,
@@ -322,6 +373,11 @@ enum ProjectCommand {
         justification: String,
     },
     /// Archive a validated project (its developer or a registry operator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr project archive OGCR-BR-0001 --reason "crediting period ended" --private-key $DEVELOPER_KEY
+    #[command(verbatim_doc_comment)]
     Archive {
         /// The project id.
         project_id: String,
@@ -339,6 +395,12 @@ enum ProjectCommand {
     #[command(verbatim_doc_comment)]
     List(crate::lists::ProjectListArgs),
     /// Show a project.
+    ///
+    /// Examples:
+    ///
+    ///   ogcr project show OGCR-BR-0001
+    ///   ogcr project show OGCR-BR-0001 --json
+    #[command(verbatim_doc_comment)]
     Show {
         /// The project id.
         project_id: String,
@@ -476,6 +538,11 @@ enum MrvCommand {
     ///
     /// The report period is the document's start_date..end_date (whole UTC days, inclusive),
     /// anchored on chain as [start 00:00Z, end + 1 day 00:00Z).
+    ///
+    /// Example:
+    ///
+    ///   ogcr mrv submit report.geojson --commitment @commitment.json --private-key $DEVELOPER_KEY
+    #[command(verbatim_doc_comment)]
     Submit {
         /// The MRV GeoJSON file.
         mrv: PathBuf,
@@ -487,6 +554,12 @@ enum MrvCommand {
         docs_dir: PathBuf,
     },
     /// Verify or reject a report as a verifier (sends the transaction).
+    ///
+    /// Examples:
+    ///
+    ///   ogcr mrv verify 11 --amount-kg 1250500 --report verification-report.pdf --private-key $VERIFIER_KEY
+    ///   ogcr mrv verify 11 --reject --report verification-report.pdf --private-key $VERIFIER_KEY
+    #[command(verbatim_doc_comment)]
     Verify {
         /// The report id.
         mrv_id: u64,
@@ -501,6 +574,11 @@ enum MrvCommand {
     },
     Attest(Box<crate::attest::AttestArgs>),
     /// Relay a verifier's signed EIP-712 attestation (anyone may send it).
+    ///
+    /// Example:
+    ///
+    ///   ogcr mrv submit-attestation 11 @attestation.json --private-key $RELAYER_KEY
+    #[command(verbatim_doc_comment)]
     SubmitAttestation {
         /// The report id.
         mrv_id: u64,
@@ -508,6 +586,11 @@ enum MrvCommand {
         attestation: String,
     },
     /// Show a report.
+    ///
+    /// Example:
+    ///
+    ///   ogcr mrv show 11
+    #[command(verbatim_doc_comment)]
     Show {
         /// The report id.
         mrv_id: u64,
@@ -632,6 +715,11 @@ pub(crate) struct CruArgs {
 #[derive(Debug, Subcommand)]
 enum CruCommand {
     /// Issue a serial block against a verified report (registry operator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr cru issue --mrv 11 --to 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc --amount 1000 --buffer 100 --buffer-to 0x976EA74026E726554dB657fA54763abd0C3a0aa9 --corsia --private-key $OPERATOR_KEY
+    #[command(verbatim_doc_comment)]
     Issue {
         /// The verified report.
         #[arg(long)]
@@ -707,6 +795,11 @@ enum CruCommand {
         claim: Claim,
     },
     /// Split AMOUNT tonnes (the last serials) of a token into a new token.
+    ///
+    /// Example:
+    ///
+    ///   ogcr cru split 23 300 --private-key $HOLDER_KEY
+    #[command(verbatim_doc_comment)]
     Split {
         /// Token id.
         token_id: U256,
@@ -730,6 +823,11 @@ enum CruCommand {
         claim: Claim,
     },
     /// Cancel a token, or part of it (registry operator).
+    ///
+    /// Example:
+    ///
+    ///   ogcr cru cancel 24 --amount 10 --reason reversal --private-key $OPERATOR_KEY
+    #[command(verbatim_doc_comment)]
     Cancel {
         /// Token id.
         token_id: U256,
@@ -741,6 +839,11 @@ enum CruCommand {
         reason: String,
     },
     /// Show a token.
+    ///
+    /// Example:
+    ///
+    ///   ogcr cru show 23
+    #[command(verbatim_doc_comment)]
     Show {
         /// Token id.
         token_id: U256,
@@ -750,6 +853,11 @@ enum CruCommand {
         api_url: String,
     },
     /// List the tokens an account holds.
+    ///
+    /// Example:
+    ///
+    ///   ogcr cru list 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
+    #[command(verbatim_doc_comment)]
     List {
         /// The holder.
         owner: String,

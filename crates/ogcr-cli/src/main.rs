@@ -213,3 +213,124 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// The leaf commands (no subcommand of their own), by their full path.
+    fn leaves(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+        let subs: Vec<&clap::Command> = cmd
+            .get_subcommands()
+            .filter(|s| s.get_name() != "help")
+            .collect();
+        if subs.is_empty() {
+            out.push((path.to_owned(), cmd.clone()));
+        }
+        for s in subs {
+            leaves(s, &format!("{path} {}", s.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_leaf_command_teaches_by_example() {
+        let mut all = Vec::new();
+        leaves(&super::Cli::command(), "ogcr", &mut all);
+        assert!(all.len() > 40, "{} leaves", all.len());
+        let missing: Vec<String> = all
+            .into_iter()
+            .filter_map(|(p, mut c)| {
+                let help = c.render_long_help().to_string();
+                // The examples are in the description, before the usage line.
+                let about = help.split("Usage:").next().unwrap_or_default();
+                (!(about.contains("Example") && about.contains("ogcr "))).then_some(p)
+            })
+            .collect();
+        assert!(missing.is_empty(), "no example in --help of: {missing:#?}");
+    }
+
+    /// The words of a shell command line: quotes removed, `$VAR` kept as a word.
+    fn words(line: &str) -> Vec<String> {
+        let (mut out, mut cur, mut quote, mut any) = (Vec::new(), String::new(), None, false);
+        for c in line.chars() {
+            match (quote, c) {
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    any = true;
+                }
+                (Some(q), c) if c == q => quote = None,
+                (None, c) if c.is_whitespace() => {
+                    if any || !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    any = false;
+                }
+                (_, c) => cur.push(c),
+            }
+        }
+        if any || !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
+    /// Every command, by its full path.
+    fn commands(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+        out.push((path.to_owned(), cmd.clone()));
+        for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            commands(s, &format!("{path} {}", s.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_example_in_the_help_parses() {
+        let mut all = Vec::new();
+        commands(&super::Cli::command(), "ogcr", &mut all);
+        let mut seen = 0;
+        let mut bad = Vec::new();
+        for (path, mut c) in all {
+            let help = c.render_long_help().to_string();
+            let about = help.split("Usage:").next().unwrap_or_default().to_owned();
+            // Continuation lines joined; each `ogcr …` up to a redirection, pipe or `&&`.
+            let text = about.replace("\\\n", " ");
+            for line in text.lines() {
+                // An example line: `ogcr …`, `VAR=value ogcr …` or `Example: ogcr …`.
+                let t = line.trim_start();
+                let t = t.strip_prefix("Example: ").unwrap_or(t);
+                let lead = t.split_whitespace().next().unwrap_or_default();
+                let example = lead == "ogcr"
+                    || (lead.contains('=') && t.split_whitespace().nth(1) == Some("ogcr"));
+                if !example {
+                    continue;
+                }
+                let Some(at) = line.find("ogcr ") else {
+                    continue;
+                };
+                let cmd = line[at..]
+                    .split(" #")
+                    .next()
+                    .unwrap_or_default()
+                    .split(['>', '|'])
+                    .next()
+                    .unwrap_or_default()
+                    .split("&&")
+                    .next()
+                    .unwrap_or_default();
+                let argv = words(cmd);
+                if argv.len() < 2 || argv[1].starts_with('`') {
+                    continue;
+                }
+                seen += 1;
+                if let Err(e) = <super::Cli as clap::Parser>::try_parse_from(&argv) {
+                    bad.push(format!("{path}: {cmd}\n  {}", e.render()));
+                }
+            }
+        }
+        assert!(seen > 50, "only {seen} examples found");
+        assert!(
+            bad.is_empty(),
+            "examples that do not parse:\n{}",
+            bad.join("\n")
+        );
+    }
+}
