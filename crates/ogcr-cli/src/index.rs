@@ -243,41 +243,45 @@ async fn print_problems(store: &Store) -> Result<()> {
     Ok(())
 }
 
-/// Progress on stderr while catching up: a live line on a terminal, a line every few
-/// seconds otherwise.
+/// Progress on stderr while catching up: an indicatif bar on a terminal (blocks done of the
+/// blocks to index, with the rate), a plain line every few seconds otherwise (logs).
 struct Reporter {
     started: Instant,
     last: Option<Instant>,
-    tty: bool,
+    bar: Option<indicatif::ProgressBar>,
+    /// The checkpoint when indexing started: the bar counts blocks from there.
+    from: Option<u64>,
     caught_up: bool,
-    printed: bool,
 }
 
 impl Reporter {
     fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} indexing [{bar:30}] {percent:>3}% {msg} (eta {eta})",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar
+        });
         Reporter {
             started: Instant::now(),
             last: None,
-            tty: std::io::stderr().is_terminal(),
+            bar,
+            from: None,
             caught_up: false,
-            printed: false,
         }
     }
 
     fn report(&mut self, p: &Progress) {
         let done = p.checkpoint >= p.target;
-        let every = if self.tty {
-            Duration::from_millis(200)
-        } else {
-            Duration::from_secs(5)
-        };
         if self.caught_up && done {
             return;
         }
-        if !done && self.last.is_some_and(|t| t.elapsed() < every) {
-            return;
-        }
-        self.last = Some(Instant::now());
+        let from = *self.from.get_or_insert(p.checkpoint);
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
         let line = format!(
             "block {}/{} ({} behind head), {} events, {:.0} events/s",
@@ -287,23 +291,34 @@ impl Reporter {
             p.events,
             p.events as f64 / secs
         );
-        if self.tty {
-            eprint!("\r\x1b[2K{line}");
-        } else {
-            eprintln!("{line}");
-        }
-        self.printed = true;
-        if done {
-            self.caught_up = true;
-            if self.tty {
-                eprintln!();
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(p.target.saturating_sub(from).max(1));
+                bar.set_position(p.checkpoint.saturating_sub(from));
+                if done {
+                    bar.finish_and_clear();
+                    eprintln!("{line}");
+                    self.caught_up = true;
+                } else {
+                    bar.set_message(line);
+                }
+            }
+            None => {
+                if !done && self.last.is_some_and(|t| t.elapsed() < Duration::from_secs(5)) {
+                    return;
+                }
+                self.last = Some(Instant::now());
+                eprintln!("{line}");
+                self.caught_up = done;
             }
         }
     }
 
     fn finish(&mut self) {
-        if self.tty && self.printed && !self.caught_up {
-            eprintln!();
+        if let Some(bar) = &self.bar
+            && !bar.is_finished()
+        {
+            bar.abandon();
         }
     }
 }
