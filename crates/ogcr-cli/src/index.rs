@@ -304,7 +304,11 @@ impl Reporter {
                 }
             }
             None => {
-                if !done && self.last.is_some_and(|t| t.elapsed() < Duration::from_secs(5)) {
+                if !done
+                    && self
+                        .last
+                        .is_some_and(|t| t.elapsed() < Duration::from_secs(5))
+                {
                     return;
                 }
                 self.last = Some(Instant::now());
