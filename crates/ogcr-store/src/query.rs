@@ -662,6 +662,10 @@ pub struct ProjectFilter {
     pub search: Vec<String>,
     /// Projects with credits of any of these vintages.
     pub vintage: Vec<i64>,
+    /// Projects with credits of a vintage from this year (inclusive).
+    pub vintage_from: Option<i64>,
+    /// Projects with credits of a vintage up to this year (inclusive).
+    pub vintage_to: Option<i64>,
     /// Projects whose boundary lies in any of these countries (ISO 3166-1 alpha-2, upper case).
     pub country: Vec<String>,
     /// The order.
@@ -759,6 +763,8 @@ pub struct CreditFilter {
     pub status: Vec<String>,
     /// Tokens carrying all these label bits.
     pub labels: Option<i64>,
+    /// Blocks with a serial in this range (first, last; inclusive).
+    pub serials: Option<(i64, i64)>,
     /// The order.
     pub sort: Sort<CreditSort>,
 }
@@ -887,6 +893,12 @@ impl Store {
                 ps.join(", ")
             ));
         }
+        if let Some((first, last)) = f.serials {
+            let (first, last) = (s.bind(first), s.bind(last));
+            s.conds.push(format!(
+                "t.serial_start <= {last} AND t.serial_start + t.amount - 1 >= {first}"
+            ));
+        }
         s
     }
 
@@ -939,12 +951,21 @@ impl Store {
                  OR LOWER(p.developer) LIKE {p} ESCAPE '\\' OR LOWER(p.external_project_id) LIKE {p} ESCAPE '\\')"
             ));
         }
-        if !f.vintage.is_empty() {
-            let marks: Vec<String> = f.vintage.iter().map(|v| s.bind(*v)).collect();
-            s.conds.push(format!(
-                "EXISTS (SELECT 1 FROM tokens t WHERE t.project_key = p.project_key AND t.vintage IN ({}))",
-                marks.join(", ")
-            ));
+        if !f.vintage.is_empty() || f.vintage_from.is_some() || f.vintage_to.is_some() {
+            let mut c =
+                String::from("EXISTS (SELECT 1 FROM tokens t WHERE t.project_key = p.project_key");
+            if !f.vintage.is_empty() {
+                let marks: Vec<String> = f.vintage.iter().map(|v| s.bind(*v)).collect();
+                c.push_str(&format!(" AND t.vintage IN ({})", marks.join(", ")));
+            }
+            if let Some(v) = f.vintage_from {
+                c.push_str(&format!(" AND t.vintage >= {}", s.bind(v)));
+            }
+            if let Some(v) = f.vintage_to {
+                c.push_str(&format!(" AND t.vintage <= {}", s.bind(v)));
+            }
+            c.push(')');
+            s.conds.push(c);
         }
         if f.approved_from.is_some() || f.approved_to.is_some() {
             let mut c = String::from(

@@ -61,6 +61,13 @@ pub struct CreditQuery {
     /// Labels the block must carry, comma-separated: corsia, article6.
     #[param(pattern = r"^(corsia|article6)(,(corsia|article6))*$")]
     label: Option<String>,
+    /// Blocks holding any serial of a range: `FIRST-LAST` (inclusive), one serial, or a block's
+    /// serial as the API gives it (`OGCR-BR-0001-2024-1-1000`: its last two numbers).
+    #[param(
+        example = "1-1000",
+        pattern = r"^([A-Za-z0-9]+-)*[0-9]{1,18}(-[0-9]{1,18})?$"
+    )]
+    serial_number_range: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
@@ -162,6 +169,11 @@ pub async fn list(
         .transpose()?;
     params::range("vintage_to", vintage_from, vintage_to)?;
     let country = params::countries(q.country.as_deref())?;
+    let serials = q
+        .serial_number_range
+        .as_deref()
+        .map(serial_range)
+        .transpose()?;
     let sort = params::sort(q.sort.as_deref(), q.order.as_deref())?;
     let chain = chain(&state).await?.chain_id;
     let project = params::either(("project", q.project), ("project_id", q.project_id))?;
@@ -181,6 +193,7 @@ pub async fn list(
         owner,
         status,
         labels,
+        serials,
         sort,
     };
     let page = state.store.credits(&filter, &req).await?;
@@ -335,6 +348,33 @@ pub async fn retirement(
         Some(r.vintage),
         chain,
     )))
+}
+
+/// A `serial_number_range`: `FIRST-LAST`, one serial, or a serial string ending in them.
+fn serial_range(raw: &str) -> Result<(i64, i64), ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "serial_number_range",
+            format!(
+                "{raw:?} is not a serial range: give FIRST-LAST (1-1000), one serial (42) or a \
+                 block's serial (OGCR-BR-0001-2024-1-1000)"
+            ),
+        )
+    };
+    let parts: Vec<&str> = raw.trim().split('-').collect();
+    let num = |s: &str| s.parse::<i64>().ok().filter(|n| *n >= 0);
+    let (first, last) = match parts.as_slice() {
+        [one] => (num(one).ok_or_else(bad)?, num(one).ok_or_else(bad)?),
+        [.., a, b] => (num(a).ok_or_else(bad)?, num(b).ok_or_else(bad)?),
+        [] => return Err(bad()),
+    };
+    if first > last {
+        return Err(ApiError::invalid(
+            "serial_number_range",
+            format!("{raw:?} ends before it starts"),
+        ));
+    }
+    Ok((first, last))
 }
 
 fn year_start(field: &str, year: i64) -> Result<Option<i64>, ApiError> {

@@ -106,6 +106,12 @@ pub struct ProjectQuery {
     /// Projects with credits of any of these vintages, comma-separated years.
     #[param(example = "2024,2025", pattern = r"^[0-9]{4}(,[0-9]{4})*$")]
     vintage: Option<String>,
+    /// Projects with credits of a vintage from this year (inclusive).
+    #[param(example = 2020, minimum = 1900, maximum = 9999)]
+    vintage_from: Option<i64>,
+    /// Projects with credits of a vintage up to this year (inclusive).
+    #[param(example = 2025, minimum = 1900, maximum = 9999)]
+    vintage_to: Option<i64>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
@@ -228,9 +234,18 @@ pub async fn list(
         approved_to,
         search: search_words(q.q.as_deref())?,
         vintage: params::years("vintage", q.vintage.as_deref())?,
+        vintage_from: q
+            .vintage_from
+            .map(|y| params::year("vintage_from", &y.to_string()))
+            .transpose()?,
+        vintage_to: q
+            .vintage_to
+            .map(|y| params::year("vintage_to", &y.to_string()))
+            .transpose()?,
         country: params::countries(q.country.as_deref())?,
         sort: params::sort(q.sort.as_deref(), q.order.as_deref())?,
     };
+    params::range("vintage_to", filter.vintage_from, filter.vintage_to)?;
     let req = params::page(q.limit, q.offset, q.cursor.as_deref())?;
     let chain = chain(&state).await?;
     let page = state.store.projects(&filter, &req).await?;

@@ -206,6 +206,68 @@ pub(crate) async fn check_explorer(store: &Store, name: &'static str) {
     let bad = get(&app, "/projects?vintage=soon", None).await;
     assert_eq!(bad.status, 400);
     assert!(bad.text().contains("vintage"), "{}", bad.text());
+    // Credits by the project's country, by vintage list and range, and by serial range; projects
+    // by vintage range.
+    let all = api_json(&internal, "/credits?limit=100").await["pagination"]["total"].clone();
+    assert!(all.as_i64().unwrap() > 0, "{name}");
+    assert_eq!(
+        api_json(&internal, "/credits?country=BR&limit=100").await["pagination"]["total"],
+        all,
+        "{name}"
+    );
+    assert_eq!(api("/credits?country=KE").await, 0, "{name}");
+    let v = vintage.as_i64().unwrap();
+    for q in [
+        format!("/credits?vintage={v},1999&limit=100"),
+        format!("/credits?vintage_from={v}&vintage_to={v}&limit=100"),
+    ] {
+        assert_eq!(
+            api_json(&internal, &q).await["pagination"]["total"],
+            all,
+            "{name}: {q}"
+        );
+    }
+    let q = format!("/credits?vintage_from={}", v + 1);
+    assert_eq!(
+        api_json(&internal, &q).await["pagination"]["total"],
+        0,
+        "{name}: {q}"
+    );
+    let q = format!("/projects?vintage_from={}&vintage_to={}", v - 1, v + 1);
+    assert_eq!(
+        api_json(&internal, &q).await["pagination"]["total"],
+        1,
+        "{name}: {q}"
+    );
+    let first = api_json(&internal, "/credits/1").await;
+    let (s0, s1) = (
+        first["serial_start"].as_i64().unwrap(),
+        first["serial_end"].as_i64().unwrap(),
+    );
+    let serial = first["serial"].as_str().unwrap().to_owned();
+    for q in [
+        format!("/credits?serial_number_range={s0}-{s0}"),
+        format!("/credits?serial_number_range={s1}"),
+        format!("/credits?serial_number_range={serial}"),
+    ] {
+        let ids: Vec<String> = api_json(&internal, &q).await["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(ids.contains(&"1".to_owned()), "{name}: {q}: {ids:?}");
+    }
+    let q = format!(
+        "/credits?serial_number_range={}-{}",
+        s1 + 1_000_000,
+        s1 + 2_000_000
+    );
+    assert_eq!(
+        api_json(&internal, &q).await["pagination"]["total"],
+        0,
+        "{name}: {q}"
+    );
 
     // Home: the totals are the credits' own sums.
     let credits = api_json(&internal, "/credits?limit=100").await;
