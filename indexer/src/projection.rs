@@ -15,9 +15,9 @@ use ogcr_bindings::{
     errors::{MRV_STATUS, PROJECT_STATUS, UNIT_STATUS, role_name},
 };
 use ogcr_store::{
-    Block, Cancellation, ChangeSet, Decision, Document, Event, EventAddress, MrvReport, Mutation,
-    PddVersion, Problem, Project, Retirement, RoleMember, StatusChange, Store, Table, Token,
-    Transfer, Val, model::doc_status, write::undo_record,
+    Block, Cancellation, ChangeSet, Decision, Document, Event, EventAddress, EventProject,
+    MrvReport, Mutation, PddVersion, Problem, Project, Retirement, RoleMember, StatusChange, Store,
+    Table, Token, Transfer, Val, model::doc_status, write::undo_record,
 };
 
 use crate::{
@@ -217,6 +217,46 @@ fn token_key(id: U256) -> Vec<Val> {
     vec![i64::try_from(id).unwrap_or(i64::MAX).into()]
 }
 
+/// What names the project an event concerns.
+enum Subject {
+    /// The project key itself.
+    Project(B256),
+    /// A report of the project.
+    Report(u64),
+    /// A token of the project.
+    Token(U256),
+}
+
+fn subject_of(typed: &Option<Typed>) -> Option<Subject> {
+    Some(match typed.as_ref()? {
+        Typed::Projects(e) => Subject::Project(match e {
+            Projects::PDDRegistered(e) => e.projectKey,
+            Projects::PDDRevised(e) => e.projectKey,
+            Projects::ProjectStatusChanged(e) => e.projectKey,
+            Projects::ProjectValidated(e) => e.projectKey,
+            Projects::ProjectRejected(e) => e.projectKey,
+            Projects::ProjectArchived(e) => e.projectKey,
+        }),
+        Typed::Mrv(e) => match e {
+            Mrv::MRVSubmitted(e) => Subject::Project(e.projectKey),
+            Mrv::MRVVerified(e) => Subject::Project(e.projectKey),
+            Mrv::MRVRejected(e) => Subject::Project(e.projectKey),
+            Mrv::MRVAttestationAccepted(e) => Subject::Report(e.mrvId),
+            _ => return None,
+        },
+        Typed::Cru(e) => match e {
+            Cru::CRUMinted(e) => Subject::Project(e.projectKey),
+            Cru::CRUSplit(e) => Subject::Token(e.tokenId),
+            Cru::CRURetired(e) => Subject::Token(e.tokenId),
+            Cru::CRUCancelled(e) => Subject::Token(e.tokenId),
+            Cru::CRULabelsUpdated(e) => Subject::Token(e.tokenId),
+            Cru::Transfer(e) => Subject::Token(e.tokenId),
+            _ => return None,
+        },
+        Typed::Access(_) => return None,
+    })
+}
+
 fn report_key(id: u64) -> Vec<Val> {
     vec![i64::try_from(id).unwrap_or(i64::MAX).into()]
 }
@@ -318,6 +358,7 @@ pub async fn project(store: &Store, chain_id: u64, batch: Batch) -> Result<Chang
         undo_from: batch.undo_from,
     };
     ctx.cs.events.reserve(batch.logs.len());
+    let mut subjects = Vec::new();
 
     for log in batch.logs {
         let m = &log.meta;
@@ -345,6 +386,7 @@ pub async fn project(store: &Store, chain_id: u64, batch: Batch) -> Result<Chang
         }
         let tx = hex_b256(&m.tx_hash);
         let ts = m.block_time as i64;
+        let subject = subject_of(&log.typed);
         match log.typed {
             Some(Typed::Projects(e)) => {
                 apply_project(&mut projects, &mut ctx, m, &tx, ts, e);
@@ -355,6 +397,25 @@ pub async fn project(store: &Store, chain_id: u64, batch: Batch) -> Result<Chang
             }
             Some(Typed::Access(e)) => apply_role(&mut roles, &mut ctx, m, ts, e),
             None => {}
+        }
+        if let Some(s) = subject {
+            subjects.push((block, li, s));
+        }
+    }
+    // Resolved once the whole batch applied: a mint's Transfer comes before the CRUMinted that
+    // creates its token, and a token's or report's project never changes.
+    for (block, li, s) in subjects {
+        let project_key = match s {
+            Subject::Project(k) => Some(hex_b256(&k)),
+            Subject::Report(id) => reports.get(&report_key(id)).map(|r| r.project_key.clone()),
+            Subject::Token(id) => tokens.get(&token_key(id)).map(|t| t.project_key.clone()),
+        };
+        if let Some(project_key) = project_key {
+            ctx.cs.event_projects.push(EventProject {
+                project_key,
+                block_number: block,
+                log_index: li,
+            });
         }
     }
     ctx.cs.projects = projects.mutations();

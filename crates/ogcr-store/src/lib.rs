@@ -5,6 +5,8 @@
 //! Rows changed inside the reorg window leave undo records that [`Store::rollback_to`]
 //! replays backwards when the chain reorganises.
 
+/// One-time fills of tables added after a database was first indexed.
+mod backfill;
 /// Document queue: fetch, verify, record.
 pub mod documents;
 /// The error type.

@@ -59,6 +59,11 @@ const SQLITE: &[Migration] = &[
         description: "list orders",
         sql: include_str!("../migrations/sqlite/0009_list_orders.sql"),
     },
+    Migration {
+        version: 10,
+        description: "event projects",
+        sql: include_str!("../migrations/sqlite/0010_event_projects.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -106,6 +111,11 @@ const POSTGRES: &[Migration] = &[
         version: 9,
         description: "list orders",
         sql: include_str!("../migrations/postgres/0009_list_orders.sql"),
+    },
+    Migration {
+        version: 10,
+        description: "event projects",
+        sql: include_str!("../migrations/postgres/0010_event_projects.sql"),
     },
 ];
 

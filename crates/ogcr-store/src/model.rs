@@ -56,6 +56,16 @@ table! {
 }
 
 table! {
+    /// A project an event concerns: named by its key (registry and MRV events), through its
+    /// report (`mrvId`) or through its token (`tokenId`). What `/events?project_id=` reads.
+    EventProject in "event_projects", key (project_key, block_number, log_index) {
+        project_key: String,
+        block_number: i64,
+        log_index: i64,
+    }
+}
+
+table! {
     /// A project's current state.
     Project in "projects", key (project_key) {
         project_key: String,

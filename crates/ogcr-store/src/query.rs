@@ -825,6 +825,8 @@ pub struct EventFilter {
     pub tx_hash: Option<String>,
     /// An address the event concerns (indexed or address argument, or the emitter).
     pub address: Option<String>,
+    /// A project the event concerns (its key; see `event_projects`).
+    pub project_key: Option<String>,
     /// The order.
     pub sort: Sort<EventSort>,
 }
@@ -832,7 +834,27 @@ pub struct EventFilter {
 impl Store {
     /// The query of [`Store::events`] before paging.
     fn events_select(f: &EventFilter) -> Select {
-        let mut s = Select::new("events e", cols::<Event>("e"), f.sort);
+        let mut s = match &f.project_key {
+            // A project's events are found through its rows of event_projects, in their order
+            // (the same values as the feed's key, so a cursor means the same either way).
+            Some(_) => {
+                let (_, kinds) = f.sort.by.key();
+                let default = f.sort == Sort::default();
+                Select::new(
+                    "event_projects y JOIN events e \
+                     ON e.block_number = y.block_number AND e.log_index = y.log_index",
+                    cols::<Event>("e"),
+                    Order::new(
+                        &["y.block_number", "y.log_index"],
+                        kinds,
+                        f.sort.descending,
+                        f.sort.by.name(),
+                        default,
+                    ),
+                )
+            }
+            None => Select::new("events e", cols::<Event>("e"), f.sort),
+        };
         s.any_of("e.contract", &f.contract)
             .any_of("e.event", &f.event)
             .cmp("e.block_number", ">=", f.from_block)
@@ -844,6 +866,9 @@ impl Store {
                 "(e.address = {p} OR EXISTS (SELECT 1 FROM event_addresses x WHERE x.address = {p} \
                  AND x.block_number = e.block_number AND x.log_index = e.log_index))"
             ));
+        }
+        if let Some(k) = &f.project_key {
+            s.cmp("y.project_key", "=", Some(k.as_str()));
         }
         s
     }
@@ -1610,6 +1635,14 @@ mod plans {
             "events, newest first",
             Store::events_select(&EventFilter {
                 sort: desc(EventSort::CreatedAt),
+                ..EventFilter::default()
+            }),
+            &chain,
+        );
+        add(
+            "events of a project",
+            Store::events_select(&EventFilter {
+                project_key: Some("0xab".into()),
                 ..EventFilter::default()
             }),
             &chain,

@@ -3,9 +3,9 @@
 use sqlx::Row;
 
 use crate::{
-    Block, Cancellation, ChainState, Decision, Document, Event, EventAddress, MrvReport,
-    PddVersion, Problem, Project, Result, Retirement, RoleMember, StatusChange, Store, Table,
-    Token, Transfer, Undo,
+    Block, Cancellation, ChainState, Decision, Document, Event, EventAddress, EventProject,
+    MrvReport, PddVersion, Problem, Project, Result, Retirement, RoleMember, StatusChange, Store,
+    Table, Token, Transfer, Undo,
 };
 
 /// Row counts of the main tables.
@@ -68,6 +68,7 @@ impl Store {
         table::<Block>(self, &mut out).await?;
         table::<Event>(self, &mut out).await?;
         table::<EventAddress>(self, &mut out).await?;
+        table::<EventProject>(self, &mut out).await?;
         table::<Project>(self, &mut out).await?;
         table::<StatusChange>(self, &mut out).await?;
         table::<Decision>(self, &mut out).await?;

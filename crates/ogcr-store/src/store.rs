@@ -89,6 +89,7 @@ impl Store {
         };
         migrate::run(&store).await?;
         store.backfill_pdd_facts().await?;
+        store.backfill_event_projects().await?;
         Ok(store)
     }
 

@@ -7,9 +7,9 @@ use std::collections::{HashMap, hash_map::Entry};
 use sqlx::{Any, Transaction};
 
 use crate::{
-    Block, Cancellation, ChainState, Decision, Document, Error, Event, EventAddress, MrvReport,
-    PddVersion, Problem, Project, Result, Retirement, RoleMember, StatusChange, Store, Token,
-    Transfer, Undo,
+    Block, Cancellation, ChainState, Decision, Document, Error, Event, EventAddress, EventProject,
+    MrvReport, PddVersion, Problem, Project, Result, Retirement, RoleMember, StatusChange, Store,
+    Token, Transfer, Undo,
     table::{
         OnConflict, Table, Val, bind_all, delete_by_key, for_backend, insert_statements,
         select_by_keys,
@@ -44,6 +44,8 @@ pub struct ChangeSet {
     pub events: Vec<Event>,
     /// Addresses per log.
     pub event_addresses: Vec<EventAddress>,
+    /// The projects the batch's events concern.
+    pub event_projects: Vec<EventProject>,
     /// Lifecycle transitions.
     pub status_changes: Vec<StatusChange>,
     /// Validation, rejection and archiving decisions.
@@ -77,6 +79,7 @@ impl ChangeSet {
     pub fn row_count(&self) -> usize {
         self.events.len()
             + self.event_addresses.len()
+            + self.event_projects.len()
             + self.status_changes.len()
             + self.decisions.len()
             + self.pdd_versions.len()
@@ -157,6 +160,7 @@ fn last_per_key<T: Table>(muts: &[Mutation<T>]) -> Vec<&Mutation<T>> {
 const BLOCK_TABLES: &[&str] = &[
     Event::TABLE,
     EventAddress::TABLE,
+    EventProject::TABLE,
     StatusChange::TABLE,
     Decision::TABLE,
     PddVersion::TABLE,
@@ -254,6 +258,7 @@ impl Store {
         }
         insert_all(&mut tx, &cs.events, OnConflict::Ignore).await?;
         insert_all(&mut tx, &cs.event_addresses, OnConflict::Ignore).await?;
+        insert_all(&mut tx, &cs.event_projects, OnConflict::Ignore).await?;
         insert_all(&mut tx, &cs.status_changes, OnConflict::Ignore).await?;
         insert_all(&mut tx, &cs.decisions, OnConflict::Ignore).await?;
         insert_all(&mut tx, &cs.pdd_versions, OnConflict::Ignore).await?;

@@ -51,6 +51,12 @@ pub struct EventQuery {
     /// An address the event concerns: emitter, indexed topic or address argument.
     #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
     address: Option<String>,
+    /// A project the event concerns, by its id: its registry and MRV events, and the events of
+    /// its credits (mints, transfers, splits, retirements, cancellations, labels).
+    #[param(example = "OGCR-BR-0001")]
+    project_id: Option<String>,
+    /// The same as `project_id`.
+    project: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
@@ -68,6 +74,24 @@ pub struct EventQuery {
     /// event, has no cursor).
     #[param(example = "desc", pattern = r"^(asc|desc)$")]
     order: Option<String>,
+}
+
+/// The key of the project named by `project_id` (or its alias `project`); 404 when there is
+/// no such project.
+pub(crate) async fn project_key(
+    state: &AppState,
+    project_id: Option<String>,
+    project: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match params::either(("project_id", project_id), ("project", project))? {
+        Some(p) => Ok(Some(
+            crate::routes::projects::find(state, &p)
+                .await?
+                .project
+                .project_key,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// The contract, event and address filters shared by the feed and its stream.
@@ -106,6 +130,7 @@ pub(crate) fn what(
     responses(
         (status = 200, description = "A page of decoded events, in chain order (newest first with order=desc)", body = EventList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 404, description = "No such project", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -135,6 +160,10 @@ pub async fn list(
     }
     params::range("to_block", q.from_block, q.to_block)?;
     chain(&state).await?;
+    let filter = EventFilter {
+        project_key: project_key(&state, q.project_id, q.project).await?,
+        ..filter
+    };
     let page = state.store.events(&filter, &req).await?;
     let mut pagination = Pagination::of(&page, &req);
     // The feed's last page has a cursor too: a client follows the chain by storing one string

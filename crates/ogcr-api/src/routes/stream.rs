@@ -63,6 +63,11 @@ pub struct StreamQuery {
     /// An address the event concerns: emitter, indexed topic or address argument.
     #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
     address: Option<String>,
+    /// A project the event concerns, by its id (as on `/events`).
+    #[param(example = "OGCR-BR-0001")]
+    project_id: Option<String>,
+    /// The same as `project_id`.
+    project: Option<String>,
     /// Where to start: the events after this `/events` `next_cursor` or stream message id;
     /// empty: from the first event. Without it (and without `Last-Event-ID`) the stream starts
     /// with the next new event. `Last-Event-ID`, when sent, wins.
@@ -78,6 +83,7 @@ pub struct StreamQuery {
     responses(
         (status = 200, description = "A stream of `text/event-stream` messages: each event as `/events` gives it (`id`: its cursor), and `event: reorg` messages (`data`: `{\"block_number\": n, \"id\": …}`, the last block that still stands) when the chain reorganises under events already sent", content_type = "text/event-stream", body = String),
         (status = 400, description = "A parameter or Last-Event-ID is invalid", body = ErrorBody),
+        (status = 404, description = "No such project", body = ErrorBody),
         (status = 503, description = "The indexer has not indexed this database yet", body = ErrorBody),
     ))]
 pub async fn stream(
@@ -105,6 +111,10 @@ pub async fn stream(
         (None, None) => Start::Now,
     };
     chain(&state).await?;
+    let filter = EventFilter {
+        project_key: crate::routes::events::project_key(&state, q.project_id, q.project).await?,
+        ..filter
+    };
     let mut follower = Follower {
         store: state.store.clone(),
         filter,

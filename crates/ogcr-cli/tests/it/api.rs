@@ -316,6 +316,46 @@ pub(crate) async fn check_api(store: &Store, name: &'static str) {
             .any(|e| e["event"] == "Transfer"),
         "{name}: the holder's transfers are in its feed"
     );
+    // By project: the one project's registry, MRV and credit events, nothing of the access
+    // control; an unknown project is a 404.
+    let of_project = api.ok("/events?project_id=OGCR-BR-0001&limit=100").await;
+    let registry = api
+        .ok("/events?contract=ProjectRegistry,MRVRegistry,CarbonRemovalUnit&limit=1")
+        .await;
+    let approvals = api
+        .ok("/events?event=Approval,ApprovalForAll&limit=1")
+        .await;
+    assert_eq!(
+        of_project["pagination"]["total"].as_i64().unwrap(),
+        registry["pagination"]["total"].as_i64().unwrap()
+            - approvals["pagination"]["total"].as_i64().unwrap(),
+        "{name}: {of_project}"
+    );
+    for e in of_project["data"].as_array().unwrap() {
+        assert_ne!(e["contract"], "OGCRAccessControl", "{name}: {e}");
+    }
+    let kinds: Vec<&str> = of_project["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    for k in [
+        "PDDRegistered",
+        "MRVVerified",
+        "CRUMinted",
+        "Transfer",
+        "CRURetired",
+    ] {
+        assert!(kinds.contains(&k), "{name}: {k} in {kinds:?}");
+    }
+    assert_eq!(
+        api.ok("/events?project=OGCR-BR-0001&limit=1").await["pagination"]["total"],
+        of_project["pagination"]["total"],
+        "{name}: the alias"
+    );
+    let (s, _, _) = api.get("/events?project_id=OGCR-XX-9999").await;
+    assert_eq!(s, 404, "{name}");
     let first = all["data"][0]["block_number"].as_i64().unwrap();
     let late = api.ok(&format!("/events?from_block={}", first + 1)).await;
     assert!(late["pagination"]["total"].as_i64().unwrap() < counts.events);

@@ -31,7 +31,8 @@ async fn applied(name: &str, url: &str) -> Vec<(i64, String, String)> {
 async fn a_fresh_database_gets_every_migration_with_its_checksum() {
     for db in backends().await {
         let name = db.name;
-        let (first, second, third, fourth, fifth, sixth, seventh, eighth, ninth) = match name {
+        let (first, second, third, fourth, fifth, sixth, seventh, eighth, ninth, tenth) = match name
+        {
             "sqlite" => (
                 include_str!("../../migrations/sqlite/0001_initial.sql"),
                 include_str!("../../migrations/sqlite/0002_pdd_facts.sql"),
@@ -42,6 +43,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/sqlite/0007_oauth.sql"),
                 include_str!("../../migrations/sqlite/0008_pdd_country.sql"),
                 include_str!("../../migrations/sqlite/0009_list_orders.sql"),
+                include_str!("../../migrations/sqlite/0010_event_projects.sql"),
             ),
             _ => (
                 include_str!("../../migrations/postgres/0001_initial.sql"),
@@ -53,6 +55,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                 include_str!("../../migrations/postgres/0007_oauth.sql"),
                 include_str!("../../migrations/postgres/0008_pdd_country.sql"),
                 include_str!("../../migrations/postgres/0009_list_orders.sql"),
+                include_str!("../../migrations/postgres/0010_event_projects.sql"),
             ),
         };
         assert_eq!(
@@ -91,6 +94,11 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
                     "list orders".to_owned(),
                     hex::encode(Sha256::digest(ninth))
                 ),
+                (
+                    10,
+                    "event projects".to_owned(),
+                    hex::encode(Sha256::digest(tenth))
+                ),
             ],
             "{name}"
         );
@@ -102,7 +110,7 @@ async fn a_fresh_database_gets_every_migration_with_its_checksum() {
             .unwrap_or_else(|e| panic!("{name}: counts: {e}"));
         assert_eq!(counts, Default::default(), "{name}");
         let tables = dump(name, &db.store).await;
-        assert_eq!(tables.len(), 18, "{name}: {tables:?}");
+        assert_eq!(tables.len(), 19, "{name}: {tables:?}");
         assert!(
             tables.iter().all(|(_, rows)| rows.is_empty()),
             "{name}: {tables:?}"
