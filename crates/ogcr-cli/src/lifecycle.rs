@@ -146,6 +146,15 @@ pub(crate) struct RolesArgs {
     chain: ChainArgs,
 }
 
+/// The ogcr roles, as the commands name them.
+const ROLE_NAMES: [&str; 5] = [
+    "developer",
+    "validator",
+    "verifier",
+    "registry_operator",
+    "administrator",
+];
+
 #[derive(Debug, Subcommand)]
 enum RolesCommand {
     /// Grant ROLE to ACCOUNT (administrator).
@@ -155,7 +164,8 @@ enum RolesCommand {
     ///   ogcr roles grant verifier 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --private-key $ADMIN_KEY
     #[command(verbatim_doc_comment)]
     Grant {
-        /// developer | validator | verifier | registry_operator
+        /// The role.
+        #[arg(value_parser = ROLE_NAMES)]
         role: String,
         /// The account.
         account: String,
@@ -168,6 +178,7 @@ enum RolesCommand {
     #[command(verbatim_doc_comment)]
     Revoke {
         /// The role.
+        #[arg(value_parser = ROLE_NAMES)]
         role: String,
         /// The account.
         account: String,
@@ -1100,7 +1111,7 @@ pub(crate) fn cru(a: CruArgs) -> Result<Outcome> {
                     "serials": format!("{}-{}", u.serialStart, end),
                     "mrv_id": u.mrvId,
                     "vintage": u.vintage,
-                    "labels": u.labels,
+                    "labels": label_names(u.labels),
                     "itmo_reference": itmo,
                     "retirement": retirement,
                 }))?;

@@ -139,12 +139,25 @@ pub struct ProjectQuery {
 pub struct History {
     /// Project id.
     pub project_id: String,
+    /// The same project's listing in another registry, as registered on chain.
+    pub external_reference: Option<ExternalReference>,
     /// Every status transition, registration first.
     pub status_history: Vec<StatusEntry>,
     /// Every PDD version with its anchoring.
     pub versions: Vec<VersionEntry>,
     /// Validation, rejection and archiving decisions.
     pub decisions: Vec<DecisionEntry>,
+}
+
+/// A project's listing in another registry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExternalReference {
+    /// The registry (e.g. Verra).
+    #[schema(example = "Verra")]
+    pub registry: String,
+    /// Its project id there.
+    #[schema(example = "3989")]
+    pub project_id: String,
 }
 
 /// One status transition.
@@ -323,7 +336,13 @@ pub async fn history(
     let versions = store.pdd_versions(key).await?;
     let hashes: Vec<String> = versions.iter().map(|v| v.pdd_hash.clone()).collect();
     let statuses = store.document_statuses(&hashes).await?;
+    let p = &row.project;
     Ok(Json(History {
+        external_reference: (!p.external_registry.is_empty() && !p.external_project_id.is_empty())
+            .then(|| ExternalReference {
+                registry: p.external_registry.clone(),
+                project_id: p.external_project_id.clone(),
+            }),
         status_history: store
             .status_history(key)
             .await?

@@ -159,6 +159,16 @@ pub(crate) async fn check_api(store: &Store, name: &'static str) {
         assert_eq!(v["pagination"]["total"], n, "{name}: {query}");
     }
     let h = api.ok("/projects/OGCR-BR-0001/history").await;
+    assert_eq!(
+        h["external_reference"],
+        serde_json::json!({"registry": "Verra", "project_id": "3989"}),
+        "{name}: the chain's external registry reference"
+    );
+    let cadt = api.ok("/cadt/v2/project?page=1&limit=10").await;
+    assert_eq!(
+        cadt["data"][0]["cadTrustReferenceProjectId"], "Verra-3989",
+        "{name}: {cadt}"
+    );
     let steps: Vec<String> = h["status_history"]
         .as_array()
         .unwrap()

@@ -130,6 +130,11 @@ fn project(
                 .max(status_at)
                 .max(row.first_verified_at.unwrap_or(0)),
         )
+        .opt(
+            "cadTrustReferenceProjectId",
+            (!p.external_registry.is_empty() && !p.external_project_id.is_empty())
+                .then(|| format!("{}-{}", p.external_registry, p.external_project_id)),
+        )
         .set("cadTrustProgramId", ctx.ids.program())
         .done())
 }
