@@ -169,6 +169,10 @@ pub struct StatusEntry {
     pub to: String,
     /// Who made the change.
     pub actor: String,
+    /// The actor's name, when the export configuration names that account (an accredited
+    /// body, an organization).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// Where.
     pub ledger_reference: LedgerReference,
 }
@@ -186,6 +190,10 @@ pub struct VersionEntry {
     pub document_status: String,
     /// Who anchored it.
     pub actor: String,
+    /// The actor's name, when the export configuration names that account (an accredited
+    /// body, an organization).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// The document as served (`/projects/{id}/versions/{version}`).
     pub href: String,
     /// Where.
@@ -199,6 +207,10 @@ pub struct DecisionEntry {
     pub decision: String,
     /// The validator or archiving account.
     pub actor: String,
+    /// The actor's name, when the export configuration names that account (an accredited
+    /// body, an organization).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// Hash of the validation report.
     pub report_hash: Option<String>,
     /// Justification or reason.
@@ -337,6 +349,8 @@ pub async fn history(
     let hashes: Vec<String> = versions.iter().map(|v| v.pdd_hash.clone()).collect();
     let statuses = store.document_statuses(&hashes).await?;
     let p = &row.project;
+    let bodies = &state.exporter.config().bodies;
+    let name_of = |a: &str| bodies.get(&a.to_ascii_lowercase()).cloned();
     Ok(Json(History {
         external_reference: (!p.external_registry.is_empty() && !p.external_project_id.is_empty())
             .then(|| ExternalReference {
@@ -354,6 +368,7 @@ pub async fn history(
                     ogcr_status(&s.from_status)
                 },
                 to: ogcr_status(&s.to_status),
+                actor_name: name_of(&s.actor),
                 actor: s.actor,
                 ledger_reference: LedgerReference::new(
                     chain,
@@ -374,6 +389,7 @@ pub async fn history(
                 version: v.version,
                 pdd_hash: v.pdd_hash,
                 pdd_uri: v.pdd_uri,
+                actor_name: name_of(&v.actor),
                 actor: v.actor,
                 ledger_reference: LedgerReference::new(
                     chain,
@@ -389,6 +405,7 @@ pub async fn history(
             .into_iter()
             .map(|d| DecisionEntry {
                 decision: d.decision,
+                actor_name: name_of(&d.actor),
                 actor: d.actor,
                 report_hash: d.report_hash,
                 justification: d.justification,

@@ -188,6 +188,14 @@ pub(crate) async fn check_api(store: &Store, name: &'static str) {
     );
     assert_eq!(h["versions"][0]["document_status"], "verified");
     assert_eq!(h["decisions"][0]["decision"], "validated");
+    assert_eq!(
+        h["decisions"][0]["actor_name"], "Earthood Services Private Limited",
+        "{name}: the validator's body from the export configuration"
+    );
+    assert!(
+        h["versions"][0].get("actor_name").is_none(),
+        "{name}: the developer is named by no body"
+    );
     assert_eq!(h["decisions"][0]["crediting_start"], "2023-01-01");
     let v1 = api.ok("/projects/OGCR-BR-0001/versions/1").await;
     assert_eq!(schema_errors(DocumentKind::Pdd, &v1), Vec::<String>::new());
