@@ -269,16 +269,10 @@ fn keys_of(logs: &[Decoded]) -> Keys {
     let mut k = Keys::default();
     for log in logs {
         match &log.typed {
-            Some(Typed::Projects(e)) => {
-                let key = match e {
-                    Projects::PDDRegistered(e) => e.projectKey,
-                    Projects::PDDRevised(e) => e.projectKey,
-                    Projects::ProjectStatusChanged(e) => e.projectKey,
-                    Projects::ProjectValidated(e) => e.projectKey,
-                    Projects::ProjectRejected(e) => e.projectKey,
-                    Projects::ProjectArchived(e) => e.projectKey,
-                };
-                k.projects.insert(pk(&key));
+            Some(Typed::Projects(_)) => {
+                if let Some(Subject::Project(key)) = subject_of(&log.typed) {
+                    k.projects.insert(pk(&key));
+                }
             }
             Some(Typed::Mrv(e)) => {
                 let id = match e {

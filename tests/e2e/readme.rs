@@ -21,6 +21,43 @@ fn walkthrough() -> String {
     block[open..close].to_owned()
 }
 
+/// `ogcr up --demo` in a fresh directory (with the examples reachable as `crates/…`), once the
+/// demo is indexed; and the API's port.
+fn demo_stack() -> (tempfile::TempDir, Stack, u16) {
+    let dir = workdir();
+    std::os::unix::fs::symlink(root().join("crates"), dir.path().join("crates")).unwrap();
+    let (anvil_port, api_port) = (free_port(), free_port());
+    let mut stack = Stack::start(dir.path(), anvil_port, api_port, &["--demo"]);
+    stack.wait_for("/health", "the API", 300, |v| v["status"] == "ok");
+    stack.wait_for("/projects?limit=1&offset=0", "the demo indexed", 120, |v| {
+        v["pagination"]["total"] == 6
+    });
+    (dir, stack, api_port)
+}
+
+/// Runs `script` with bash (`set -euo pipefail`) in `dir`, without the stack's settings in the
+/// environment (only what the script and the profile give); its stdout, or a failure with
+/// both outputs and the stack's log.
+fn run_bash(script: &str, dir: &std::path::Path, stack: &Stack, what: &str) -> String {
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -euo pipefail\n{script}"))
+        .current_dir(dir)
+        .env_remove("OGCR_RPC_URL")
+        .env_remove("OGCR_DATABASE_URL")
+        .env_remove("OGCR_API_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{stdout}\n{}\n--- ogcr up ---\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        stack.log()
+    );
+    stdout
+}
+
 #[test]
 fn the_readme_write_api_walkthrough_runs() {
     for tool in ["bash", "curl", "jq"] {
@@ -32,34 +69,12 @@ fn the_readme_write_api_walkthrough_runs() {
         script.contains("API=http://127.0.0.1:8080"),
         "the walkthrough names the default API URL"
     );
-    let dir = workdir();
-    std::os::unix::fs::symlink(root().join("crates"), dir.path().join("crates")).unwrap();
-    let (anvil_port, api_port) = (free_port(), free_port());
-    let mut stack = Stack::start(dir.path(), anvil_port, api_port, &["--demo"]);
-    stack.wait_for("/health", "the API", 300, |v| v["status"] == "ok");
-    stack.wait_for("/projects?limit=1&offset=0", "the demo indexed", 120, |v| {
-        v["pagination"]["total"] == 6
-    });
-    let script = format!(
-        "set -euo pipefail\n{}",
-        script.replace(
-            "API=http://127.0.0.1:8080",
-            &format!("API=http://127.0.0.1:{api_port}")
-        )
+    let (dir, stack, api_port) = demo_stack();
+    let script = script.replace(
+        "API=http://127.0.0.1:8080",
+        &format!("API=http://127.0.0.1:{api_port}"),
     );
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the walkthrough failed:\n{stdout}\n{stderr}\n--- ogcr up ---\n{}",
-        stack.log()
-    );
+    let stdout = run_bash(&script, dir.path(), &stack, "the walkthrough");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 7, "{stdout}");
     assert_eq!(
@@ -121,34 +136,9 @@ fn the_readme_cli_walkthrough_runs() {
         .expect("the binary is in a directory")
         .display()
         .to_string();
-    let script = format!(
-        "set -euo pipefail\n{}",
-        script.replace(path_line, &format!("export PATH=\"{bin_dir}:$PATH\""))
-    );
-    let dir = workdir();
-    std::os::unix::fs::symlink(root().join("crates"), dir.path().join("crates")).unwrap();
-    let (anvil_port, api_port) = (free_port(), free_port());
-    let mut stack = Stack::start(dir.path(), anvil_port, api_port, &["--demo"]);
-    stack.wait_for("/health", "the API", 300, |v| v["status"] == "ok");
-    stack.wait_for("/projects?limit=1&offset=0", "the demo indexed", 120, |v| {
-        v["pagination"]["total"] == 6
-    });
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(dir.path())
-        .env_remove("OGCR_RPC_URL")
-        .env_remove("OGCR_DATABASE_URL")
-        .env_remove("OGCR_API_URL")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the CLI walkthrough failed:\n{stdout}\n{stderr}\n--- ogcr up ---\n{}",
-        stack.log()
-    );
+    let script = script.replace(path_line, &format!("export PATH=\"{bin_dir}:$PATH\""));
+    let (dir, mut stack, _) = demo_stack();
+    let stdout = run_bash(&script, dir.path(), &stack, "the CLI walkthrough");
     assert!(stdout.contains("Signature valid"), "{stdout}");
     // What the README says each step made, as the API shows it once indexed.
     let fund = "0xa0ee7a142d267c1f36714e4a8f75612f20a79720";

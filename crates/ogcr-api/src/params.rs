@@ -334,6 +334,11 @@ pub fn years(field: &str, v: Option<&str>) -> Result<Vec<i64>, ApiError> {
     v.split(',').map(|y| year(field, y.trim())).collect()
 }
 
+/// An optional year parameter, 1900–9999.
+pub fn year_param(field: &str, y: Option<i64>) -> Result<Option<i64>, ApiError> {
+    y.map(|y| year(field, &y.to_string())).transpose()
+}
+
 /// One year, 1900–9999.
 pub fn year(field: &str, y: &str) -> Result<i64, ApiError> {
     y.parse::<i64>()

@@ -62,6 +62,33 @@ async fn fetch(
     }
 }
 
+/// Direction, size and source of a list.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Paging {
+    /// Newest (largest) first.
+    #[arg(long)]
+    desc: bool,
+    /// Rows at most.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Where the read API is served.
+    #[arg(long, env = "OGCR_API_URL", default_value = "http://127.0.0.1:8080")]
+    api_url: String,
+}
+
+impl Paging {
+    /// `query` with the order's direction, after checking the limit.
+    fn query(&self, mut query: Vec<(&'static str, String)>) -> Result<Vec<(&'static str, String)>> {
+        if self.limit == 0 {
+            bail!("--limit 0: give how many rows to list, 1 or more");
+        }
+        if self.desc {
+            query.push(("order", "desc".to_owned()));
+        }
+        Ok(query)
+    }
+}
+
 /// The filters and order of `ogcr project list`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ProjectListArgs {
@@ -80,15 +107,8 @@ pub(crate) struct ProjectListArgs {
     /// Order by: project_id, created_at, updated_at, name, status.
     #[arg(long)]
     sort: Option<String>,
-    /// Newest (largest) first.
-    #[arg(long)]
-    desc: bool,
-    /// Rows at most.
-    #[arg(long, default_value_t = 50)]
-    limit: usize,
-    /// Where the read API is served.
-    #[arg(long, env = "OGCR_API_URL", default_value = "http://127.0.0.1:8080")]
-    api_url: String,
+    #[command(flatten)]
+    page: Paging,
 }
 
 /// The filters of `ogcr mrv list`.
@@ -102,43 +122,26 @@ pub(crate) struct MrvListArgs {
     /// Order by: created_at, period_start, status.
     #[arg(long)]
     sort: Option<String>,
-    /// Newest (largest) first.
-    #[arg(long)]
-    desc: bool,
-    /// Rows at most.
-    #[arg(long, default_value_t = 50)]
-    limit: usize,
-    /// Where the read API is served.
-    #[arg(long, env = "OGCR_API_URL", default_value = "http://127.0.0.1:8080")]
-    api_url: String,
+    #[command(flatten)]
+    page: Paging,
 }
 
-fn query(pairs: &[(&'static str, &Option<String>)], desc: bool) -> Vec<(&'static str, String)> {
-    let mut q: Vec<(&str, String)> = pairs
+fn query(pairs: &[(&'static str, &Option<String>)]) -> Vec<(&'static str, String)> {
+    pairs
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone())))
-        .collect();
-    if desc {
-        q.push(("order", "desc".to_owned()));
-    }
-    q
+        .collect()
 }
 
 pub(crate) async fn projects(a: &ProjectListArgs) -> Result<()> {
-    if a.limit == 0 {
-        bail!("--limit 0: give how many rows to list, 1 or more");
-    }
-    let q = query(
-        &[
-            ("status", &a.status),
-            ("project_type", &a.project_type),
-            ("country", &a.country),
-            ("q", &a.search),
-            ("sort", &a.sort),
-        ],
-        a.desc,
-    );
-    let rows = fetch(&a.api_url, "/projects", &q, a.limit).await?;
+    let q = a.page.query(query(&[
+        ("status", &a.status),
+        ("project_type", &a.project_type),
+        ("country", &a.country),
+        ("q", &a.search),
+        ("sort", &a.sort),
+    ]))?;
+    let rows = fetch(&a.page.api_url, "/projects", &q, a.page.limit).await?;
     if output::json() {
         return emit(&Value::Array(rows));
     }
@@ -159,12 +162,11 @@ pub(crate) async fn projects(a: &ProjectListArgs) -> Result<()> {
 }
 
 pub(crate) async fn reports(a: &MrvListArgs) -> Result<()> {
-    if a.limit == 0 {
-        bail!("--limit 0: give how many rows to list, 1 or more");
-    }
-    let q = query(&[("status", &a.status), ("sort", &a.sort)], a.desc);
+    let q = a
+        .page
+        .query(query(&[("status", &a.status), ("sort", &a.sort)]))?;
     let path = format!("/projects/{}/monitoring", urlencode(&a.project_id));
-    let rows = fetch(&a.api_url, &path, &q, a.limit).await?;
+    let rows = fetch(&a.page.api_url, &path, &q, a.page.limit).await?;
     if output::json() {
         return emit(&Value::Array(rows));
     }

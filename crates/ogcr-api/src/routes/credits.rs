@@ -159,14 +159,8 @@ pub async fn list(
         None => (None, None),
     };
     let vintage = params::years("vintage", q.vintage.as_deref())?;
-    let vintage_from = q
-        .vintage_from
-        .map(|y| params::year("vintage_from", &y.to_string()))
-        .transpose()?;
-    let vintage_to = q
-        .vintage_to
-        .map(|y| params::year("vintage_to", &y.to_string()))
-        .transpose()?;
+    let vintage_from = params::year_param("vintage_from", q.vintage_from)?;
+    let vintage_to = params::year_param("vintage_to", q.vintage_to)?;
     params::range("vintage_to", vintage_from, vintage_to)?;
     let country = params::countries(q.country.as_deref())?;
     let serials = q

@@ -259,14 +259,8 @@ pub async fn list(
         approved_to,
         search: search_words(q.q.as_deref())?,
         vintage: params::years("vintage", q.vintage.as_deref())?,
-        vintage_from: q
-            .vintage_from
-            .map(|y| params::year("vintage_from", &y.to_string()))
-            .transpose()?,
-        vintage_to: q
-            .vintage_to
-            .map(|y| params::year("vintage_to", &y.to_string()))
-            .transpose()?,
+        vintage_from: params::year_param("vintage_from", q.vintage_from)?,
+        vintage_to: params::year_param("vintage_to", q.vintage_to)?,
         country: params::countries(q.country.as_deref())?,
         sort: params::sort(q.sort.as_deref(), q.order.as_deref())?,
     };
