@@ -320,6 +320,12 @@ impl Default for Limits {
     }
 }
 
+/// Set on every request [`serve_with`] serves: turns true when the server stops, so that an
+/// answer that never ends by itself (an event stream) ends then instead of holding the
+/// shutdown for its grace period.
+#[derive(Debug, Clone)]
+pub struct Draining(pub tokio::sync::watch::Receiver<bool>);
+
 /// Serves `app` on `listener` until `shutdown` resolves, with the default [`Limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -344,6 +350,8 @@ pub async fn serve_with(
 
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Tells the answers that never end (event streams) to end when the server stops.
+    let (stopping, draining) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -363,10 +371,12 @@ pub async fn serve_with(
             _ = &mut shutdown => break,
         };
         let router = app.clone();
+        let draining = Draining(draining.clone());
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
+                req.extensions_mut().insert(draining.clone());
                 router.clone().oneshot(req.map(axum::body::Body::new))
             });
         let conn = hyper::server::conn::http1::Builder::new()
@@ -381,6 +391,7 @@ pub async fn serve_with(
         });
     }
     drop(listener);
+    let _ = stopping.send(true);
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}

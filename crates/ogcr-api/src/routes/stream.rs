@@ -88,6 +88,7 @@ pub struct StreamQuery {
     ))]
 pub async fn stream(
     State(state): State<AppState>,
+    draining: Option<axum::Extension<crate::Draining>>,
     headers: HeaderMap,
     Q(q): Q<StreamQuery>,
 ) -> Result<Response, ApiError> {
@@ -123,6 +124,7 @@ pub async fn stream(
         revision: None,
         pending: VecDeque::new(),
         hurry: true,
+        draining: draining.map(|d| d.0.0.clone()),
     };
     match start {
         Start::Beginning => {}
@@ -134,7 +136,11 @@ pub async fn stream(
             if let Some(message) = f.pending.pop_front() {
                 return Some((Ok::<_, Infallible>(message), f));
             }
-            f.step().await;
+            if !f.step().await {
+                // The server stops: end the stream (the client reconnects elsewhere with its
+                // Last-Event-ID).
+                return None;
+            }
         }
     });
     let mut resp = Sse::new(events)
@@ -182,6 +188,8 @@ struct Follower {
     pending: VecDeque<SseEvent>,
     /// Read again without waiting (a full batch came, or the stream just started).
     hurry: bool,
+    /// Turns true when the server stops (absent when the router runs without `serve_with`).
+    draining: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Follower {
@@ -211,21 +219,33 @@ impl Follower {
         Ok(())
     }
 
-    /// Waits for the next poll and queues what changed. A failed read is logged and retried
-    /// at the next poll: the client stays connected through a database restart.
-    async fn step(&mut self) {
+    /// Waits for the next poll and queues what changed; false once the server stops. A failed
+    /// read is logged and retried at the next poll: the client stays connected through a
+    /// database restart.
+    async fn step(&mut self) -> bool {
+        if self.draining.as_ref().is_some_and(|d| *d.borrow()) {
+            return false;
+        }
         if !std::mem::take(&mut self.hurry) {
-            tokio::time::sleep(POLL).await;
+            match &mut self.draining {
+                Some(d) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(POLL) => {}
+                        _ = d.changed() => return false,
+                    }
+                }
+                None => tokio::time::sleep(POLL).await,
+            }
         }
         let revision = match self.store.revision().await {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(target: "ogcr::api", error = %e, "event stream: reading the revision failed");
-                return;
+                return true;
             }
         };
         if self.revision == Some(revision) {
-            return;
+            return true;
         }
         match self.advance().await {
             // A full batch: the revision is not read in full yet.
@@ -235,6 +255,7 @@ impl Follower {
                 tracing::warn!(target: "ogcr::api", error = %e, "event stream: reading events failed");
             }
         }
+        true
     }
 
     /// Notices a reorg under the events sent, then queues the next events.

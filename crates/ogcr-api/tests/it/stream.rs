@@ -297,3 +297,71 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap())
 }
+
+/// Over real TCP: a server that stops ends its open streams at once, instead of waiting out
+/// the shutdown grace for a client that never hangs up.
+#[tokio::test]
+async fn a_stopping_server_ends_its_streams() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = backends().await.remove(0);
+    init(&db.store).await;
+    db.store.commit(&batch(10, 10, 1, 0)).await.unwrap();
+    let config = ApiConfig {
+        public_url: "http://api.test".into(),
+        rate_limit: None,
+        limits: ogcr_api::Limits::default(),
+        metrics: None,
+        export: Default::default(),
+    };
+    let app = router(db.store.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ogcr_api::serve_with(
+        listener,
+        app,
+        ogcr_api::Limits::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        b"GET /events/stream?cursor= HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    // The first event arrives: the stream is open.
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains("E10_0") {
+        let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+            .await
+            .expect("the first event within 10 s")
+            .unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    let started = std::time::Instant::now();
+    stop.send(()).unwrap();
+    // The server ends the stream and closes: EOF well before the 10-second grace.
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("the stream ends when the server stops")
+            .unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+    }
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server returns")
+        .unwrap()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
