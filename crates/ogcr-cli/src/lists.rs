@@ -12,7 +12,7 @@ const PAGE: usize = 100;
 /// Up to `limit` rows of the list at `path?query`, following `next_cursor`.
 async fn fetch(
     api_url: &str,
-    path: &str,
+    path: &[&str],
     query: &[(&str, String)],
     limit: usize,
 ) -> Result<Vec<Value>> {
@@ -20,7 +20,12 @@ async fn fetch(
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .context("building the HTTP client")?;
-    let base = format!("{}{path}", api_url.trim_end_matches('/'));
+    let mut base = reqwest::Url::parse(api_url)
+        .with_context(|| format!("--api-url {api_url:?} is not a URL"))?;
+    base.path_segments_mut()
+        .map_err(|()| anyhow!("--api-url {api_url:?} cannot have a path"))?
+        .pop_if_empty()
+        .extend(path);
     let mut rows = Vec::new();
     let mut cursor = String::new();
     loop {
@@ -28,12 +33,10 @@ async fn fetch(
         let mut q: Vec<(&str, String)> = query.to_vec();
         q.push(("limit", page.to_string()));
         q.push(("cursor", cursor.clone()));
-        let qs: Vec<String> = q
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
+        let url = reqwest::Url::parse_with_params(base.as_str(), &q)
+            .expect("a parsed URL with parameters");
         let resp = client
-            .get(format!("{base}?{}", qs.join("&")))
+            .get(url)
             .header("accept", "application/json")
             .send()
             .await
@@ -141,7 +144,7 @@ pub(crate) async fn projects(a: &ProjectListArgs) -> Result<()> {
         ("q", &a.search),
         ("sort", &a.sort),
     ]))?;
-    let rows = fetch(&a.page.api_url, "/projects", &q, a.page.limit).await?;
+    let rows = fetch(&a.page.api_url, &["projects"], &q, a.page.limit).await?;
     if output::json() {
         return emit(&Value::Array(rows));
     }
@@ -165,7 +168,7 @@ pub(crate) async fn reports(a: &MrvListArgs) -> Result<()> {
     let q = a
         .page
         .query(query(&[("status", &a.status), ("sort", &a.sort)]))?;
-    let path = format!("/projects/{}/monitoring", urlencode(&a.project_id));
+    let path = ["projects", a.project_id.as_str(), "monitoring"];
     let rows = fetch(&a.page.api_url, &path, &q, a.page.limit).await?;
     if output::json() {
         return emit(&Value::Array(rows));
@@ -192,16 +195,4 @@ pub(crate) async fn reports(a: &MrvListArgs) -> Result<()> {
         })
         .collect();
     emit(&Value::Array(table))
-}
-
-/// `s` as one URL path segment.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

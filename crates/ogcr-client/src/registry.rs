@@ -120,6 +120,23 @@ pub async fn check_chain(provider: &DynProvider, expected: u64, context: &str) -
     Ok(actual)
 }
 
+/// The `registerProject` call (`external`: another registry's name and project id).
+fn register_call(
+    project_id: &str,
+    pdd_hash: B256,
+    pdd_uri: &str,
+    external: Option<(&str, &str)>,
+) -> ProjectRegistry::registerProjectCall {
+    let (registry, id) = external.unwrap_or(("", ""));
+    ProjectRegistry::registerProjectCall {
+        projectId: project_id.into(),
+        pddHash: pdd_hash,
+        pddUri: pdd_uri.into(),
+        externalRegistry: registry.into(),
+        externalProjectId: id.into(),
+    }
+}
+
 /// The outcome of a mined transaction.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TxOutcome {
@@ -459,16 +476,9 @@ impl Registry {
         pdd_uri: &str,
         external: Option<(&str, &str)>,
     ) -> Result<TxOutcome> {
-        let (reg, ext) = external.unwrap_or(("", ""));
+        let call = register_call(project_id, pdd_hash, pdd_uri, external);
         let c = self.projects();
-        let call = c.registerProject(
-            project_id.into(),
-            pdd_hash,
-            pdd_uri.into(),
-            reg.into(),
-            ext.into(),
-        );
-        Ok((&self.send(call, "registerProject").await?).into())
+        Ok((&self.send(c.call_builder(&call), "registerProject").await?).into())
     }
 
     /// Whether [`Registry::register_project`] would succeed now, without sending (a call
@@ -480,16 +490,8 @@ impl Registry {
         pdd_uri: &str,
         external: Option<(&str, &str)>,
     ) -> Result<()> {
-        let (reg, ext) = external.unwrap_or(("", ""));
-        let c = self.projects();
-        let call = c.registerProject(
-            project_id.into(),
-            pdd_hash,
-            pdd_uri.into(),
-            reg.into(),
-            ext.into(),
-        );
-        self.simulate(call).await
+        let call = register_call(project_id, pdd_hash, pdd_uri, external);
+        self.simulate(self.projects().call_builder(&call)).await
     }
 
     /// Whether [`Registry::revise_pdd`] would succeed now, without sending.
@@ -583,19 +585,23 @@ impl Registry {
 
     /// Whether [`Registry::submit_report`] would succeed now, without sending.
     pub async fn check_submit_report(&self, s: ReportSubmission) -> Result<()> {
+        let call = self.submit_call(s).await?;
+        self.simulate(self.mrv().call_builder(&call)).await
+    }
+
+    /// The `submitReport` call of `s`, with the ordering hint the registry finds for it.
+    async fn submit_call(&self, s: ReportSubmission) -> Result<MRVRegistry::submitReportCall> {
         let hint = self
             .view(self.mrv().findPrevHint(s.projectId.clone(), s.periodStart))
             .await?;
-        self.simulate(self.mrv().submitReport(s, hint)).await
+        Ok(MRVRegistry::submitReportCall { s, prevHint: hint })
     }
 
     /// Submits a monitoring report; finds the ordering hint itself. Returns the report id.
     pub async fn submit_report(&self, s: ReportSubmission) -> Result<(u64, TxOutcome)> {
-        let hint = self
-            .view(self.mrv().findPrevHint(s.projectId.clone(), s.periodStart))
-            .await?;
+        let call = self.submit_call(s).await?;
         let r = self
-            .send(self.mrv().submitReport(s, hint), "submitReport")
+            .send(self.mrv().call_builder(&call), "submitReport")
             .await?;
         let id = first_event::<MRVRegistry::MRVSubmitted>(
             &r,

@@ -28,7 +28,8 @@ fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
 
-fn config() -> ApiConfig {
+/// The router's configuration in these tests.
+pub(crate) fn config() -> ApiConfig {
     ApiConfig {
         public_url: "http://api.test".into(),
         rate_limit: None,

@@ -10,7 +10,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use ogcr_api::{ApiConfig, router};
+use ogcr_api::router;
 use ogcr_store::{Block, ChainState, ChangeSet, Event, Store, testing::backends};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -192,16 +192,7 @@ fn names(ms: &[Message]) -> Vec<String> {
 async fn the_stream_follows_resumes_and_announces_reorgs() {
     for db in backends().await {
         let name = db.name;
-        let app = router(
-            db.store.clone(),
-            ApiConfig {
-                public_url: "http://api.test".into(),
-                rate_limit: None,
-                limits: ogcr_api::Limits::default(),
-                metrics: None,
-                export: Default::default(),
-            },
-        );
+        let app = router(db.store.clone(), crate::http::config());
         init(&db.store).await;
         db.store.commit(&batch(10, 12, 2, 0)).await.unwrap();
 
@@ -306,14 +297,7 @@ async fn a_stopping_server_ends_its_streams() {
     let db = backends().await.remove(0);
     init(&db.store).await;
     db.store.commit(&batch(10, 10, 1, 0)).await.unwrap();
-    let config = ApiConfig {
-        public_url: "http://api.test".into(),
-        rate_limit: None,
-        limits: ogcr_api::Limits::default(),
-        metrics: None,
-        export: Default::default(),
-    };
-    let app = router(db.store.clone(), config);
+    let app = router(db.store.clone(), crate::http::config());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
